@@ -1,0 +1,77 @@
+"""Teachers still in post: the roster aged year by year.
+
+Each roster cell loses teachers to statutory retirement (``retirement``) and
+to attrition (resignation, moving out of the district, death), by age band.
+Temporary staff have their own attrition. Teachers keep their certificate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.retirement import share_in_post
+
+CELL = ["region", "stage", "subject", "certificate", "status"]
+
+
+@dataclass(frozen=True)
+class SupplyParams:
+    """Yearly attrition of permanent staff by age band (upper ages inclusive),
+    of temporary staff, and the women's retirement track. Rates are planning
+    assumptions (share of persons leaving per year)."""
+
+    attrition: dict[int, float] = field(default_factory=lambda: {29: 0.04, 39: 0.025, 49: 0.015, 99: 0.01})
+    temporary_attrition: float = 0.20
+    female_track: str = "F55"
+
+    def rate(self, age: np.ndarray) -> np.ndarray:
+        bands = sorted(self.attrition)
+        idx = np.searchsorted(np.array(bands), age, side="left")
+        return np.array([self.attrition[b] for b in bands])[np.minimum(idx, len(bands) - 1)]
+
+
+def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
+                   params: SupplyParams = SupplyParams()) -> pd.DataFrame:
+    """Expected persons in post at the start of each school year.
+
+    Parameters
+    ----------
+    roster : DataFrame
+        Columns region, stage, subject, age, sex, certificate, status, key,
+        headcount (persons), as at 1 September of ``base_year``.
+
+    Returns
+    -------
+    DataFrame with columns region, stage, subject, certificate, status, year,
+    headcount, retired, left (persons; retired and left during the year before).
+    """
+    r = roster.reset_index(drop=True)
+    years = np.arange(base_year, last_year + 1)
+    n = len(r)
+    age0 = r["age"].to_numpy()
+    temp = (r["status"] == "temporary").to_numpy()
+    in_post = np.empty((n, len(years)))
+    alive = np.ones(n)
+    head = r["headcount"].to_numpy(float)
+    retired = np.zeros((n, len(years)))
+    left = np.zeros((n, len(years)))
+    prev_share = np.ones(n)
+    for j, y in enumerate(years):
+        share = share_in_post(age0, r["sex"].to_numpy(), base_year, int(y), params.female_track)
+        if j > 0:
+            rate = np.where(temp, params.temporary_attrition, params.rate(age0 + j - 1))
+            left[:, j] = head * alive * share * rate
+            alive = alive * (1 - rate)
+            retired[:, j] = head * alive * (prev_share - share)
+        in_post[:, j] = head * alive * share
+        prev_share = share
+    frames = pd.DataFrame({
+        **{k: np.repeat(r[k].to_numpy(), len(years)) for k in CELL},
+        "year": np.tile(years, n),
+        "headcount": in_post.ravel(),
+        "retired": retired.ravel(),
+        "left": left.ravel(),
+    })
+    return frames.groupby(CELL + ["year"], as_index=False)[["headcount", "retired", "left"]].sum()

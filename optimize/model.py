@@ -1,0 +1,287 @@
+"""The staffing LP, built with PuLP: one function per constraint family.
+
+Indices: r region, s stage, j subject, c certificate, t plan year. Teachers are
+held in two layers: ``E`` the base-year staff (their exits follow the supply
+model's retention of their cell) and ``N`` the plan's own hires (their exits
+follow ``new_hire_attrition``). Stock variables are the staff in post during
+school year t, after the year's exits, hires and moves.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import pulp
+
+from forecast.grades import STAGES
+from optimize.problem import PlanInputs, PlanParams, certificates_for
+
+LAYERS = ("existing", "new")
+
+
+@dataclass
+class StaffingModel:
+    inputs: PlanInputs
+    params: PlanParams
+    prob: pulp.LpProblem
+    stock: dict = field(default_factory=dict)      # (layer, r, s, j, c, t)
+    hires: dict = field(default_factory=dict)      # (r, s, j, c, t)
+    stage_moves: dict = field(default_factory=dict)   # (layer, r, s_from, s_to, j, c, t)
+    region_moves: dict = field(default_factory=dict)  # (r_from, r_to, s, j, c, t), existing layer
+    temporary: dict = field(default_factory=dict)  # (r, s, j, t)
+    shortfall: dict = field(default_factory=dict)
+    surplus: dict = field(default_factory=dict)
+    posts: dict = field(default_factory=dict)      # (r, s, t)
+    slacks: dict = field(default_factory=dict)     # (family, key) -> var
+    constraints: dict = field(default_factory=dict)  # family -> {key: constraint}
+    cost_terms: dict = field(default_factory=dict)   # name -> list of (var, yuan)
+
+    def add(self, family: str, key, expr: pulp.LpAffineExpression, sense: int, rhs: float,
+            elastic: bool = False) -> None:
+        """Add ``expr (sense) rhs``; an elastic ≤/≥ limit gets a priced slack."""
+        if elastic:
+            s = self.prob.add_variable(f"slack_{family}_{len(self.slacks)}", lowBound=0)
+            self.slacks[(family, key)] = s
+            expr = expr + (-1 if sense == pulp.LpConstraintLE else 1) * s
+        name = f"{family}_{len(self.constraints.setdefault(family, {}))}"
+        con = pulp.LpConstraint(e=expr, sense=sense, rhs=rhs, name=name)
+        self.prob.addConstraint(con, name)
+        self.constraints[family][key] = con
+
+
+def _var(m: "StaffingModel", prefix: str, n: int, cat: str) -> pulp.LpVariable:
+    return m.prob.add_variable(f"{prefix}_{n}", lowBound=0, cat=cat)
+
+
+def _lookup(frame, keys, value):
+    return {tuple(k): float(v) for k, v in zip(frame[keys].itertuples(index=False, name=None), frame[value])}
+
+
+def define_variables(m: StaffingModel) -> None:
+    inp, par = m.inputs, m.params
+    cat = pulp.LpInteger if par.integer else pulp.LpContinuous
+    regions, years, cells = inp.regions, inp.years, inp.cells()
+    school = [s for s in STAGES if s != "preschool"]
+    for layer, r, (s, j), t in itertools.product(LAYERS, regions, cells, years):
+        for c in certificates_for(s):
+            m.stock[(layer, r, s, j, c, t)] = _var(m, "stock", len(m.stock), pulp.LpContinuous)
+    for r, (s, j), t in itertools.product(regions, cells, years):
+        hire_certs = certificates_for(s) if par.upper_certificate_hiring else (s,)
+        for c in hire_certs:
+            m.hires[(r, s, j, c, t)] = _var(m, "hire", len(m.hires), cat)
+        m.temporary[(r, s, j, t)] = _var(m, "temp", len(m.temporary), pulp.LpContinuous)
+        m.shortfall[(r, s, j, t)] = _var(m, "short", len(m.shortfall), pulp.LpContinuous)
+        m.surplus[(r, s, j, t)] = _var(m, "surplus", len(m.surplus), pulp.LpContinuous)
+    subjects_of = {}
+    for s, j in cells:
+        subjects_of.setdefault(s, []).append(j)
+    for layer, r, s_from, s_to, t in itertools.product(LAYERS, regions, school, school, years):
+        if s_from == s_to or s_from not in subjects_of or s_to not in subjects_of:
+            continue
+        for j in set(subjects_of[s_from]) & set(subjects_of[s_to]):
+            for c in set(certificates_for(s_from)) & set(certificates_for(s_to)):
+                m.stage_moves[(layer, r, s_from, s_to, j, c, t)] = _var(m, "smove", len(m.stage_moves), cat)
+    if par.region_move_share > 0:
+        for r1, r2, (s, j), t in itertools.product(regions, regions, cells, years):
+            if r1 != r2:
+                for c in certificates_for(s):
+                    m.region_moves[(r1, r2, s, j, c, t)] = _var(m, "rmove", len(m.region_moves), cat)
+    for r, s, t in itertools.product(regions, inp.stages, years):
+        m.posts[(r, s, t)] = _var(m, "posts", len(m.posts), pulp.LpContinuous)
+
+
+def _flows(m: StaffingModel):
+    """Moves in and out of each (layer, r, s, j, c, t) stock cell."""
+    inflow, outflow = {}, {}
+    for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():
+        outflow.setdefault((layer, r, s1, j, c, t), []).append(v)
+        inflow.setdefault((layer, r, s2, j, c, t), []).append(v)
+    for (r1, r2, s, j, c, t), v in m.region_moves.items():
+        outflow.setdefault(("existing", r1, s, j, c, t), []).append(v)
+        inflow.setdefault(("existing", r2, s, j, c, t), []).append(v)
+    return inflow, outflow
+
+
+def retention_rates(inp: PlanInputs) -> dict:
+    """Retention per (r, s, j, c, t) of the existing layer; a cell with no
+    base-year staff takes its stage's rate in that area and year."""
+    ret = _lookup(inp.retention, ["region", "stage", "subject", "certificate", "year"], "rate")
+    w = inp.retention.assign(rw=inp.retention.rate * inp.retention.weight) if "weight" in inp.retention else None
+    if w is not None:
+        g = w.groupby(["region", "stage", "year"])
+        fallback = (g.rw.sum() / g.weight.sum()).to_dict()
+    else:
+        fallback = inp.retention.groupby(["region", "stage", "year"]).rate.mean().to_dict()
+    overall = float(inp.retention.rate.mean()) if len(inp.retention) else 1.0
+    return ret, fallback, overall
+
+
+def define_stock_balance_constraints(m: StaffingModel) -> None:
+    """stock[t] = kept share of stock[t-1] + hires + moves in - moves out."""
+    inp, par = m.inputs, m.params
+    ret, fallback, overall = retention_rates(inp)
+    start = _lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
+    inflow, outflow = _flows(m)
+    years = inp.years
+    for key, var in m.stock.items():
+        layer, r, s, j, c, t = key
+        terms = [(var, 1.0)]
+        const = 0.0
+        if layer == "existing":
+            rate = ret.get((r, s, j, c, t), fallback.get((r, s, t), overall))
+            if t == years[0]:
+                const = rate * start.get((r, s, j, c), 0.0)
+            else:
+                terms.append((m.stock[(layer, r, s, j, c, t - 1)], -rate))
+        else:
+            if t != years[0]:
+                terms.append((m.stock[(layer, r, s, j, c, t - 1)], -(1 - par.new_hire_attrition)))
+            h = m.hires.get((r, s, j, c, t))
+            if h is not None:
+                terms.append((h, -1.0))
+        terms += [(v, -1.0) for v in inflow.get(key, [])]
+        terms += [(v, 1.0) for v in outflow.get(key, [])]
+        m.add("stock_balance", key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, const)
+
+
+def define_demand_balance_constraints(m: StaffingModel) -> None:
+    """staff + temporary + shortfall - surplus = demand, per (r, s, j, t)."""
+    dem = _lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
+    by_cell = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        by_cell.setdefault((r, s, j, t), []).append((v, 1.0))
+    for key, terms in by_cell.items():
+        terms = terms + [(m.temporary[key], 1.0), (m.shortfall[key], 1.0), (m.surplus[key], -1.0)]
+        m.add("demand_balance", key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, dem.get(key, 0.0))
+
+
+def define_temporary_cap_constraints(m: StaffingModel) -> None:
+    dem = _lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
+    for key, v in m.temporary.items():
+        v.upBound = m.params.temporary_share_max * dem.get(key, 0.0)
+
+
+def define_post_constraints(m: StaffingModel) -> None:
+    """Permanent staff of a stage within its posts; posts within the cap; posts
+    move between stages no faster than ``post_shift_share`` of the cap a year."""
+    inp, par = m.inputs, m.params
+    staff = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        staff.setdefault((r, s, t), []).append((v, 1.0))
+    for key, terms in staff.items():
+        m.add("post_occupancy", key, pulp.LpAffineExpression(terms + [(m.posts[key], -1.0)]),
+              pulp.LpConstraintLE, 0.0)
+    cap = _lookup(inp.cap, ["region", "year"], "cap")
+    posts0 = _lookup(inp.posts, ["region", "stage"], "posts")
+    for r, t in itertools.product(inp.regions, inp.years):
+        terms = [(m.posts[(r, s, t)], 1.0) for s in inp.stages]
+        m.add("cap", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE, cap[(r, t)], elastic=True)
+        shift = par.post_shift_share * cap[(r, t)]
+        for s in inp.stages:
+            p = m.posts[(r, s, t)]
+            if t == inp.years[0]:
+                prev_terms, prev_const = [], posts0.get((r, s), 0.0)
+            else:
+                prev_terms, prev_const = [(m.posts[(r, s, t - 1)], -1.0)], 0.0
+            e = pulp.LpAffineExpression([(p, 1.0)] + prev_terms)
+            m.add("post_shift_up", (r, s, t), e, pulp.LpConstraintLE, shift + prev_const, elastic=True)
+            m.add("post_shift_down", (r, s, t), e, pulp.LpConstraintGE, prev_const - shift, elastic=True)
+
+
+def define_mentoring_constraints(m: StaffingModel) -> None:
+    """New hires of an area and stage at most mentor_ratio x last year's
+    experienced permanent staff there (导师带教)."""
+    inp, par = m.inputs, m.params
+    start = inp.stock.groupby(["region", "stage"]).headcount.sum().to_dict()
+    hires = {}
+    for (r, s, j, c, t), v in m.hires.items():
+        hires.setdefault((r, s, t), []).append((v, 1.0))
+    experienced = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        if layer == "existing":
+            experienced.setdefault((r, s, t + 1), []).append((v, -par.mentor_ratio))
+    for (r, s, t), terms in hires.items():
+        if t == inp.years[0]:
+            m.add("mentoring", (r, s, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                  par.mentor_ratio * start.get((r, s), 0.0), elastic=True)
+        else:
+            m.add("mentoring", (r, s, t), pulp.LpAffineExpression(terms + experienced.get((r, s, t), [])),
+                  pulp.LpConstraintLE, 0.0, elastic=True)
+
+
+def define_graduate_supply_constraints(m: StaffingModel) -> None:
+    """Hires per certificate level and year within the graduate supply."""
+    by = {}
+    for (r, s, j, c, t), v in m.hires.items():
+        by.setdefault((c, t), []).append((v, 1.0))
+    for (c, t), terms in by.items():
+        m.add("graduate_supply", (c, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+              m.params.graduate_supply.get(c, 0.0), elastic=True)
+
+
+def define_region_move_constraints(m: StaffingModel) -> None:
+    """Rotation out of an area per year within region_move_share of its staff."""
+    par, inp = m.params, m.inputs
+    if not m.region_moves:
+        return
+    start = inp.stock.groupby("region").headcount.sum().to_dict()
+    out = {}
+    for (r1, r2, s, j, c, t), v in m.region_moves.items():
+        out.setdefault((r1, t), []).append((v, 1.0))
+    prev = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        if layer == "existing":
+            prev.setdefault((r, t + 1), []).append((v, -par.region_move_share))
+    for (r, t), terms in out.items():
+        if t == inp.years[0]:
+            m.add("region_rotation", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                  par.region_move_share * start.get(r, 0.0), elastic=True)
+        else:
+            m.add("region_rotation", (r, t), pulp.LpAffineExpression(terms + prev[(r, t)]),
+                  pulp.LpConstraintLE, 0.0, elastic=True)
+
+
+def define_costs(m: StaffingModel) -> None:
+    """Yuan per year of each decision, kept by name for reporting and budget."""
+    par = m.params
+    m.cost_terms = {
+        "salary": [(v, par.salary, k[-1]) for k, v in m.stock.items()],
+        "hiring": [(v, par.hire_cost * (1 + par.certificate_premium * _levels_above(k[3], k[1])), k[-1])
+                   for k, v in m.hires.items()],
+        "stage_moves": [(v, par.stage_move_cost, k[-1]) for k, v in m.stage_moves.items()],
+        "region_moves": [(v, par.region_move_cost, k[-1]) for k, v in m.region_moves.items()],
+        "temporary": [(v, par.temporary_cost, k[-1]) for k, v in m.temporary.items()],
+    }
+    if par.budget is not None:
+        for t in m.inputs.years:
+            terms = [(v, c) for items in m.cost_terms.values() for v, c, y in items if y == t]
+            m.add("budget", t, pulp.LpAffineExpression(terms), pulp.LpConstraintLE, par.budget, elastic=True)
+
+
+def _levels_above(certificate: str, stage: str) -> int:
+    return certificates_for(stage).index(certificate)
+
+
+def define_objective(m: StaffingModel) -> None:
+    par = m.params
+    terms = [(v, c) for items in m.cost_terms.values() for v, c, _ in items]
+    terms += [(v, par.shortfall_weight) for v in m.shortfall.values()]
+    terms += [(v, par.surplus_weight) for v in m.surplus.values()]
+    terms += [(v, par.elastic_weight) for v in m.slacks.values()]
+    m.prob.setObjective(pulp.LpAffineExpression(terms))
+
+
+def create_model(inputs: PlanInputs, params: PlanParams) -> StaffingModel:
+    """Build the LP (a minimisation: PuLP's HiGHS duals are right only then)."""
+    m = StaffingModel(inputs, params, pulp.LpProblem("staffing", pulp.LpMinimize))
+    define_variables(m)
+    define_stock_balance_constraints(m)
+    define_demand_balance_constraints(m)
+    define_temporary_cap_constraints(m)
+    define_post_constraints(m)
+    define_mentoring_constraints(m)
+    define_graduate_supply_constraints(m)
+    define_region_move_constraints(m)
+    define_costs(m)
+    define_objective(m)
+    return m

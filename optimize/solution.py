@@ -1,0 +1,100 @@
+"""Read a solved model into the plan's tidy frames."""
+from __future__ import annotations
+
+import pandas as pd
+
+from optimize.model import StaffingModel
+from optimize.problem import PlanInputs
+
+STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
+                 "moves_in", "moves_out", "stock_end", "temporary", "shortfall", "surplus"]
+
+
+def _val(v) -> float:
+    x = v.varValue
+    # every variable is non-negative; solvers return -1e-12 and the like
+    return 0.0 if x is None else max(0.0, float(x))
+
+
+def _retention_exits(m: StaffingModel) -> dict:
+    """Exits per (r, s, j, t): stock at the end of t-1 (or base) less what stays."""
+    from optimize.model import retention_rates
+    inp, par = m.inputs, m.params
+    ret, fallback, overall = retention_rates(inp)
+    start = {tuple(k): v for k, v in zip(
+        inp.stock[["region", "stage", "subject", "certificate"]].itertuples(index=False, name=None),
+        inp.stock.headcount)}
+    exits, stock_start = {}, {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        if t == inp.years[0]:
+            prev = start.get((r, s, j, c), 0.0) if layer == "existing" else 0.0
+        else:
+            prev = _val(m.stock[(layer, r, s, j, c, t - 1)])
+        rate = ret.get((r, s, j, c, t), fallback.get((r, s, t), overall)) if layer == "existing" \
+            else 1 - par.new_hire_attrition
+        key = (r, s, j, t)
+        stock_start[key] = stock_start.get(key, 0.0) + prev
+        exits[key] = exits.get(key, 0.0) + prev * (1 - rate)
+    return stock_start, exits
+
+
+def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
+    """Tidy frames staff, hires, moves, posts (without post values)."""
+    inp = m.inputs
+    stock_start, exits = _retention_exits(m)
+    dem = {tuple(k): v for k, v in zip(inp.demand[["region", "stage", "subject", "year"]].itertuples(
+        index=False, name=None), inp.demand.demand)}
+    agg = {k: dict(hires=0.0, moves_in=0.0, moves_out=0.0, stock_end=0.0) for k in m.temporary}
+    for (r, s, j, c, t), v in m.hires.items():
+        agg[(r, s, j, t)]["hires"] += _val(v)
+    for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():
+        x = _val(v)
+        agg[(r, s1, j, t)]["moves_out"] += x
+        agg[(r, s2, j, t)]["moves_in"] += x
+    for (r1, r2, s, j, c, t), v in m.region_moves.items():
+        x = _val(v)
+        agg[(r1, s, j, t)]["moves_out"] += x
+        agg[(r2, s, j, t)]["moves_in"] += x
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        agg[(r, s, j, t)]["stock_end"] += _val(v)
+    rows = []
+    for key, a in agg.items():
+        rows.append((*key[:3], key[3], dem.get(key, 0.0), stock_start[key], exits[key], a["hires"],
+                     a["moves_in"], a["moves_out"], a["stock_end"], _val(m.temporary[key]),
+                     _val(m.shortfall[key]), _val(m.surplus[key])))
+    staff = pd.DataFrame(rows, columns=STAFF_COLUMNS).sort_values(["region", "stage", "subject", "year"],
+                                                                 ignore_index=True)
+    hires = pd.DataFrame([(r, s, j, c, t, _val(v)) for (r, s, j, c, t), v in m.hires.items()],
+                         columns=["region", "stage", "subject", "certificate", "year", "teachers"])
+    moves = [(r, r, s1, s2, j, c, t, _val(v)) for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items()]
+    moves += [(r1, r2, s, s, j, c, t, _val(v)) for (r1, r2, s, j, c, t), v in m.region_moves.items()]
+    moves = pd.DataFrame(moves, columns=["region_from", "region_to", "stage_from", "stage_to", "subject",
+                                         "certificate", "year", "teachers"])
+    moves = moves.groupby(["region_from", "region_to", "stage_from", "stage_to", "subject", "certificate", "year"],
+                          as_index=False).teachers.sum()
+    cap = {tuple(k): v for k, v in zip(inp.cap[["region", "year"]].itertuples(index=False, name=None), inp.cap.cap)}
+    filled = staff.groupby(["region", "stage", "year"]).stock_end.sum()
+    posts = pd.DataFrame([(r, s, t, _val(v), cap[(r, t)], float(filled.get((r, s, t), 0.0)))
+                          for (r, s, t), v in m.posts.items()],
+                         columns=["region", "stage", "year", "posts", "cap", "filled"])
+    return dict(staff=staff, hires=hires[hires.teachers > 1e-9].reset_index(drop=True),
+                moves=moves[moves.teachers > 1e-9].reset_index(drop=True), posts=posts)
+
+
+def assign_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:
+    """Add post_value: objective units (yuan-equivalent) saved by one more post
+    of that stage, area and year — minus the dual of its occupancy limit."""
+    occ = m.constraints.get("post_occupancy", {})
+    values = [-(occ[(r, s, t)].pi or 0.0) if (r, s, t) in occ else 0.0
+              for r, s, t in posts[["region", "stage", "year"]].itertuples(index=False, name=None)]
+    return posts.assign(post_value=values)
+
+
+def violations(m: StaffingModel) -> pd.DataFrame:
+    """Hard limits the plan had to break, and by how much (in the limit's units)."""
+    rows = []
+    for (family, key), v in m.slacks.items():
+        x = _val(v)
+        if x > 1e-6:
+            rows.append((family, "/".join(map(str, key)), x))
+    return pd.DataFrame(rows, columns=["limit", "where", "amount"])

@@ -1,0 +1,181 @@
+"""Reading and checking the input tables (the CSV contracts in DESIGN.md).
+
+Each reader returns a clean DataFrame or raises ``InputError`` listing every
+problem found, each with file, row (as a spreadsheet numbers it: the header is
+row 1), column and value. Nothing is dropped or filled in silently. Files may
+be UTF-8 (with or without BOM) or GB18030; Chinese headers are accepted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.curriculum import PRESCHOOL_SUBJECT, SUBJECTS
+from forecast.errors import InputError, Problem
+from forecast.grades import STAGES
+from optimize.problem import may_teach
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "int", "num" or "str"
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple | None = None
+    aliases: tuple = ()
+
+
+def _region() -> Column:
+    return Column("region", "str", aliases=("区域", "地区", "片区"))
+
+
+def _year() -> Column:
+    return Column("year", "int", 1900, 2100, aliases=("年份", "年度"))
+
+
+TABLES: dict[str, tuple[list[Column], tuple[str, ...]]] = {
+    "births": ([_region(), _year(), Column("births", "num", 0, None, aliases=("出生人口", "出生数"))],
+               ("region", "year")),
+    "enrolment": ([_region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
+                   Column("students", "num", 0, None, aliases=("在校生", "学生数"))],
+                  ("region", "year", "grade")),
+    "roster": ([_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+                Column("subject", "str", choices=SUBJECTS + (PRESCHOOL_SUBJECT,), aliases=("学科",)),
+                Column("age", "int", 18, 70, aliases=("年龄",)),
+                Column("sex", "str", choices=("M", "F"), aliases=("性别",)),
+                Column("certificate", "str", choices=STAGES, aliases=("教师资格", "资格证")),
+                Column("status", "str", choices=("permanent", "temporary"), aliases=("身份", "编制")),
+                Column("key", "int", 0, 1, aliases=("骨干",)),
+                Column("headcount", "num", 0, None, aliases=("人数",))],
+               ("region", "stage", "subject", "age", "sex", "certificate", "status", "key")),
+    "posts": ([_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
+               Column("posts", "num", 0, None, aliases=("编制数", "编制"))], ("region", "stage", "year")),
+    "cap": ([_region(), _year(), Column("cap", "num", 0, None, aliases=("编制总额", "总编制"))], ("region", "year")),
+}
+
+
+def _read_text(path: Path) -> pd.DataFrame:
+    last = None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+        except UnicodeDecodeError as exc:
+            last = exc
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path}: the file is empty") from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+    raise InputError(f"{path}: neither UTF-8 nor GB18030 text ({last})")
+
+
+def read_table(path: str | Path, table: str) -> pd.DataFrame:
+    """Read and check one input table; see ``TABLES`` for the columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: {table} file not found")
+    columns, keys = TABLES[table]
+    raw = _read_text(path)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    src = str(path)
+    rename = {}
+    problems: list[Problem] = []
+    for col in columns:
+        found = [c for c in raw.columns if c == col.name or c in col.aliases]
+        if not found:
+            problems.append(Problem(src, f"missing column '{col.name}' (the {table} table needs: "
+                                         f"{', '.join(c.name for c in columns)})"))
+        else:
+            rename[found[0]] = col.name
+    if problems:
+        raise InputError(problems)
+    df = raw.rename(columns=rename)[[c.name for c in columns]].copy()
+    out = {}
+    for col in columns:
+        out[col.name], errs = _parse(df[col.name], col, src)
+        problems += errs
+    clean = pd.DataFrame(out)
+    if not problems:
+        dup = clean.duplicated(list(keys), keep=False)
+        for i in np.flatnonzero(dup.to_numpy())[:50]:
+            key = ", ".join(f"{k}={clean.iloc[i][k]}" for k in keys)
+            problems.append(Problem(src, f"duplicate key ({key})", row=int(i) + 2))
+        if "year" in keys and not dup.any():
+            problems += _year_gaps(clean, [k for k in keys if k != "year"], src)
+        if table == "roster":
+            bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
+            for i in bad[:50]:
+                problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
+                                             f"stage '{clean.stage[i]}'", row=i + 2, column="certificate"))
+            bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
+                   if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
+            for i in bad[:50]:
+                problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
+                                             f"'{clean.stage[i]}'", row=i + 2, column="subject"))
+    if problems:
+        raise InputError(problems)
+    return clean
+
+
+def _parse(values: pd.Series, col: Column, src: str) -> tuple[pd.Series, list[Problem]]:
+    text = values.astype(str).str.strip()
+    problems = []
+    blank = text == ""
+    for i in np.flatnonzero(blank.to_numpy())[:50]:
+        problems.append(Problem(src, "empty cell", row=int(i) + 2, column=col.name))
+    if col.kind == "str":
+        if col.choices is not None:
+            bad = ~text.isin(col.choices) & ~blank
+            for i in np.flatnonzero(bad.to_numpy())[:50]:
+                problems.append(Problem(src, f"unknown value (allowed: {', '.join(col.choices)})",
+                                        row=int(i) + 2, column=col.name, value=text.iloc[i]))
+        return text, problems
+    nums = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    bad = nums.isna() & ~blank
+    for i in np.flatnonzero(bad.to_numpy())[:50]:
+        problems.append(Problem(src, "not a number", row=int(i) + 2, column=col.name, value=text.iloc[i]))
+    if col.kind == "int":
+        frac = nums.notna() & (nums != np.round(nums))
+        for i in np.flatnonzero(frac.to_numpy())[:50]:
+            problems.append(Problem(src, "not a whole number", row=int(i) + 2, column=col.name, value=text.iloc[i]))
+    lo = -np.inf if col.lo is None else col.lo
+    hi = np.inf if col.hi is None else col.hi
+    out = nums.notna() & ((nums < lo) | (nums > hi))
+    for i in np.flatnonzero(out.to_numpy())[:50]:
+        rng = f"at least {col.lo:g}" if col.hi is None else f"{col.lo:g} to {col.hi:g}"
+        problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(i) + 2, column=col.name,
+                                value=text.iloc[i]))
+    if problems:
+        return nums, problems
+    return (nums.astype(int) if col.kind == "int" else nums.astype(float)), problems
+
+
+def _year_gaps(df: pd.DataFrame, group: list[str], src: str) -> list[Problem]:
+    problems = []
+    groups = df.groupby(group, sort=True)["year"] if group else [((), df["year"])]
+    for key, years in groups:
+        ys = np.sort(years.unique())
+        missing = sorted(set(range(int(ys[0]), int(ys[-1]) + 1)) - set(ys.tolist()))
+        if missing:
+            label = ", ".join(f"{g}={k}" for g, k in zip(group, key if isinstance(key, tuple) else (key,)))
+            problems.append(Problem(src, f"years missing for {label}: {', '.join(map(str, missing[:10]))}",
+                                    column="year"))
+    return problems
+
+
+def check_grades(enrolment: pd.DataFrame, grades: list[int], src: str) -> None:
+    """Every region and year has exactly the grades of the grade map."""
+    problems = []
+    want = set(grades)
+    for (region, year), g in enrolment.groupby(["region", "year"]):
+        have = set(g.grade)
+        if have != want:
+            miss, extra = sorted(want - have), sorted(have - want)
+            text = (f"missing grades {miss}" if miss else "") + ("; " if miss and extra else "") + \
+                   (f"grades {extra} are not in the grade map" if extra else "")
+            problems.append(Problem(src, f"region {region}, year {year}: {text}", column="grade"))
+    if problems:
+        raise InputError(problems)

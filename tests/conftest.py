@@ -1,0 +1,28 @@
+import pandas as pd
+import pytest
+
+from optimize.problem import PlanInputs, PlanParams
+
+
+def tiny_inputs(demand: dict, stock: dict, cap: float, posts: dict, years: list[int], base_year: int,
+                retention: float = 1.0) -> PlanInputs:
+    """A one-region, one-subject plan. ``demand`` maps (stage, year) to FTE;
+    ``stock`` maps (stage, certificate) to base-year persons."""
+    d = pd.DataFrame([("r", s, "math", y, v) for (s, y), v in demand.items()],
+                     columns=["region", "stage", "subject", "year", "demand"])
+    st = pd.DataFrame([("r", s, "math", c, v) for (s, c), v in stock.items()],
+                      columns=["region", "stage", "subject", "certificate", "headcount"])
+    ret = pd.DataFrame([("r", s, "math", c, y, retention, v) for (s, c), v in stock.items() for y in years],
+                       columns=["region", "stage", "subject", "certificate", "year", "rate", "weight"])
+    p = pd.DataFrame([("r", s, v) for s, v in posts.items()], columns=["region", "stage", "posts"])
+    c = pd.DataFrame([("r", y, cap) for y in years], columns=["region", "year", "cap"])
+    return PlanInputs(d, st, ret, p, c, base_year)
+
+
+@pytest.fixture
+def simple_params() -> PlanParams:
+    return PlanParams(salary=1, hire_cost=10, certificate_premium=0.05, stage_move_cost=1, region_move_cost=1, temporary_cost=5,
+                      shortfall_weight=1000, surplus_weight=100, temporary_share_max=0.0, post_shift_share=1.0,
+                      new_hire_attrition=0.0, mentor_ratio=10.0,
+                      graduate_supply={"preschool": 1e6, "primary": 1e6, "junior": 1e6, "senior": 1e6},
+                      region_move_share=0.0, elastic_weight=1e6)

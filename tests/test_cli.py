@@ -1,0 +1,110 @@
+"""The staffcast command: a run folder, its contents, and clean errors."""
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", "gap.csv", "peaks.csv",
+            "plan_staff.csv", "plan_posts.csv", "plan_moves.csv", "plan_hires.csv", "plan_comparison.csv",
+            "plan_violations.csv", "report.pdf", "manifest.json"}
+
+
+def staffcast(*args, cwd=None):
+    exe = shutil.which("staffcast")
+    cmd = [exe] if exe else [sys.executable, "-m", "scenarios.cli"]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def digest(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    proc = staffcast("run", "--out", str(out), cwd=tmp_path_factory.mktemp("elsewhere"))
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(proc.stdout.strip().splitlines()[-1])
+    return out, folder
+
+
+def test_run_prints_its_new_folder_last_and_fills_it(first_run):
+    out, folder = first_run
+    assert folder.parent == out and folder.is_dir()
+    assert {p.name for p in folder.iterdir()} == EXPECTED
+    assert not [p for p in out.iterdir() if p.name.startswith(".partial")]
+
+
+def test_plan_tables_hold_their_identities(first_run):
+    from optimize.testing import assert_plan_identities
+
+    staff = pd.read_csv(first_run[1] / "plan_staff.csv")
+    assert_plan_identities(staff, atol=1e-4)
+    posts = pd.read_csv(first_run[1] / "plan_posts.csv")
+    by_area = posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))
+    assert (by_area.posts <= by_area.cap + 1e-6).all()
+
+
+def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run):
+    out, folder = first_run
+    before = digest(folder)
+    proc = staffcast("run", "--out", str(out), "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    second = Path(proc.stdout.strip().splitlines()[-1])
+    assert second != folder and second.is_dir()
+    assert digest(folder) == before
+
+
+def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run):
+    folder = first_run[1]
+    pdf = PdfReader(folder / "report.pdf")
+    assert len(pdf.pages) == 9
+    fonts = set()
+    for page in pdf.pages:
+        for f in page["/Resources"].get("/Font", {}).values():
+            f = f.get_object()
+            fonts.add(str(f["/BaseFont"]))
+            for d in f.get("/DescendantFonts", []):
+                desc = d.get_object()["/FontDescriptor"].get_object()
+                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), "font not embedded"
+    assert any("NotoSansCJK" in f for f in fonts), fonts
+    text = pdf.pages[0].extract_text()
+    assert "缺编" in text  # Chinese came through as text, not boxes
+    gap = pd.read_csv(folder / "gap.csv")
+    staff = pd.read_csv(folder / "plan_staff.csv")
+    years = sorted(staff.year.unique())[:3]
+    no_action = gap[gap.year.isin(years)].shortfall.sum()
+    after = staff[staff.year.isin(years)].shortfall.sum()
+    assert f"{no_action:,.0f}" in text
+    assert f"{after:,.0f}" in text
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "not found"),
+    ("x = [", "not valid TOML"),
+    ("colour = 1\n", "unknown key 'colour'"),
+    ('extends = "default"\n[plan]\ncap_change = "lots"\n', "plan.cap_change"),
+])
+def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, content, needle):
+    path = tmp_path / "s.toml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    for command in ("run", "validate"):
+        proc = staffcast(command, str(path), *(["--out", str(tmp_path / "runs")] if command == "run" else []))
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_validate_accepts_the_default_baseline():
+    from scenarios.schema import DEFAULT_SCENARIO
+
+    proc = staffcast("validate", str(DEFAULT_SCENARIO))
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,62 @@
+"""Small plans whose optimum is known by hand."""
+import pytest
+
+from optimize import greedy_plan, solve_plan
+from optimize.testing import assert_moves_certified, assert_plan_identities
+from conftest import tiny_inputs
+
+
+def test_single_stage_hires_exactly_the_gap(simple_params):
+    # 3 teachers, demand 5 in both years, nobody leaves: hire 2 in year 1.
+    # objective = salary 5 x 2 years + hiring 2 x 10 = 30
+    inp = tiny_inputs({("primary", 2025): 5, ("primary", 2026): 5}, {("primary", "primary"): 3},
+                      cap=10, posts={"primary": 3}, years=[2025, 2026], base_year=2024)
+    plan = solve_plan(inp, simple_params)
+    assert plan.info.objective == pytest.approx(30, abs=1e-6)
+    assert plan.hires.teachers.sum() == pytest.approx(2)
+    assert plan.staff.shortfall.sum() == pytest.approx(0, abs=1e-7)
+    assert_plan_identities(plan.staff)
+
+
+def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_params):
+    # Primary needs 12 in years 1-2 and 2 after; junior needs 2 then 12 from year 3.
+    # The cap (14) allows no more teachers than the peak. Optimum: hire 10
+    # junior-certified teachers into primary in year 1 and move them up in year 3:
+    # salary 14 x 4 + hiring 10 x 10 x 1.05 (one level above) + moves 10 x 1 = 171,
+    # no shortfall, no surplus. Senior-certified hires would cost 10 x 10 x 1.10.
+    years = [2025, 2026, 2027, 2028]
+    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
+    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
+    inp = tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
+                      posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+    plan = solve_plan(inp, simple_params)
+    assert plan.info.objective == pytest.approx(171, abs=1e-6)
+    hires = plan.hires.groupby(["stage", "certificate", "year"]).teachers.sum()
+    assert hires[("primary", "junior", 2025)] == pytest.approx(10)
+    up = plan.moves[(plan.moves.stage_from == "primary") & (plan.moves.stage_to == "junior")]
+    assert up.teachers.sum() == pytest.approx(10)
+    assert set(up.year) == {2027}
+    assert plan.staff.shortfall.sum() == pytest.approx(0, abs=1e-7)
+    assert plan.staff.surplus.sum() == pytest.approx(0, abs=1e-7)
+    assert_plan_identities(plan.staff)
+    assert_moves_certified(plan.moves)
+
+    # the greedy plan hires primary-certified teachers, is stuck with them behind
+    # the wave, and leaves junior short under the same cap
+    g = greedy_plan(inp, simple_params)["staff"]
+    assert g[g.stage == "junior"].shortfall.sum() == pytest.approx(20)
+    assert g[g.stage == "primary"].surplus.sum() == pytest.approx(20)
+    lp = plan.comparison()
+    total = lp.groupby("plan").objective.sum()
+    assert total["greedy"] > total["lp"]
+
+
+def test_comparison_cost_matches_the_lp_objective(simple_params):
+    years = [2025, 2026, 2027, 2028]
+    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
+    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
+    inp = tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
+                      posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+    plan = solve_plan(inp, simple_params)
+    lp = plan.comparison().query("plan == 'lp'")
+    assert lp.objective.sum() == pytest.approx(plan.info.objective, rel=1e-9)
