@@ -19,12 +19,14 @@ CELL = ["region", "stage", "subject", "certificate", "status"]
 @dataclass(frozen=True)
 class SupplyParams:
     """Yearly attrition of permanent staff by age band (upper ages inclusive),
-    of temporary staff, and the women's retirement track. Rates are planning
-    assumptions (share of persons leaving per year)."""
+    of temporary staff, the women's retirement track, and the share of a
+    year's leavers (not retirees) who return to the same cell a year later.
+    Rates are planning assumptions (share of persons per year)."""
 
     attrition: dict[int, float] = field(default_factory=lambda: {29: 0.04, 39: 0.025, 49: 0.015, 99: 0.01})
     temporary_attrition: float = 0.20
     female_track: str = "F55"
+    returner_rate: float = 0.0
 
     def rate(self, age: np.ndarray) -> np.ndarray:
         bands = sorted(self.attrition)
@@ -45,7 +47,8 @@ def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
     Returns
     -------
     DataFrame with columns region, stage, subject, certificate, status, year,
-    headcount, retired, left (persons; retired and left during the year before).
+    headcount, retired, left, returned (persons; flows during the step into
+    that year, so headcount[t] = headcount[t-1] − retired − left + returned).
     """
     r = roster.reset_index(drop=True)
     years = np.arange(base_year, last_year + 1)
@@ -57,14 +60,24 @@ def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
     head = r["headcount"].to_numpy(float)
     retired = np.zeros((n, len(years)))
     left = np.zeros((n, len(years)))
+    returned = np.zeros((n, len(years)))
+    leavers = np.zeros(n)  # fraction of the cell that left in the previous step
+    # the base year is the roster as observed: everyone in it is in post
+    base_share = share_in_post(age0, r["sex"].to_numpy(), base_year, base_year, params.female_track)
     prev_share = np.ones(n)
     for j, y in enumerate(years):
-        share = share_in_post(age0, r["sex"].to_numpy(), base_year, int(y), params.female_track)
+        share = np.ones(n) if j == 0 else np.minimum(
+            prev_share, share_in_post(age0, r["sex"].to_numpy(), base_year, int(y), params.female_track)
+            / np.where(base_share > 0, base_share, 1.0))
         if j > 0:
+            # statutory retirements first, then attrition among those who stay
+            retired[:, j] = head * alive * (prev_share - share)
             rate = np.where(temp, params.temporary_attrition, params.rate(age0 + j - 1))
             left[:, j] = head * alive * share * rate
-            alive = alive * (1 - rate)
-            retired[:, j] = head * alive * (prev_share - share)
+            back = params.returner_rate * leavers
+            returned[:, j] = head * back * share
+            leavers = alive * rate
+            alive = alive * (1 - rate) + back
         in_post[:, j] = head * alive * share
         prev_share = share
     frames = pd.DataFrame({
@@ -73,5 +86,6 @@ def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
         "headcount": in_post.ravel(),
         "retired": retired.ravel(),
         "left": left.ravel(),
+        "returned": returned.ravel(),
     })
-    return frames.groupby(CELL + ["year"], as_index=False)[["headcount", "retired", "left"]].sum()
+    return frames.groupby(CELL + ["year"], as_index=False)[["headcount", "retired", "left", "returned"]].sum()

@@ -78,8 +78,10 @@ def define_variables(m: StaffingModel) -> None:
     for layer, r, s_from, s_to, t in itertools.product(LAYERS, regions, school, school, years):
         if s_from == s_to or s_from not in subjects_of or s_to not in subjects_of:
             continue
-        for j in set(subjects_of[s_from]) & set(subjects_of[s_to]):
-            for c in set(certificates_for(s_from)) & set(certificates_for(s_to)):
+        # sorted, never set order: string hashing differs between processes, and
+        # a different variable order can give a different (equally optimal) plan
+        for j in sorted(set(subjects_of[s_from]) & set(subjects_of[s_to])):
+            for c in sorted(set(certificates_for(s_from)) & set(certificates_for(s_to))):
                 m.stage_moves[(layer, r, s_from, s_to, j, c, t)] = _var(m, "smove", len(m.stage_moves), cat)
     if par.region_move_share > 0:
         for r1, r2, (s, j), t in itertools.product(regions, regions, cells, years):

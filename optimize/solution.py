@@ -95,6 +95,6 @@ def violations(m: StaffingModel) -> pd.DataFrame:
     rows = []
     for (family, key), v in m.slacks.items():
         x = _val(v)
-        if x > 1e-6:
+        if x > 1e-4:  # above solver tolerance
             rows.append((family, "/".join(map(str, key)), x))
     return pd.DataFrame(rows, columns=["limit", "where", "amount"])

@@ -13,6 +13,7 @@ from forecast.cohort import CohortModel, Projection
 from forecast.demand import DemandParams, demand
 from forecast.errors import InputError
 from forecast.grades import STAGES, GradeMap
+from forecast.gap import GAP_KEYS, no_action_gap, turning_points
 from forecast.peaks import peak_table
 from forecast.supply import SupplyParams, project_supply
 from optimize.plan import Plan, solve_plan
@@ -20,7 +21,6 @@ from optimize.problem import PlanParams, plan_inputs
 from scenarios.inputs import check_grades, read_table
 from scenarios.schema import DATA_TABLES, Scenario
 
-GAP_KEYS = ["region", "stage", "subject", "year"]
 #: region label of district totals in enrolment_stage.csv
 DISTRICT = "_district"
 
@@ -36,6 +36,7 @@ class RunResult:
     supply: pd.DataFrame
     gap: pd.DataFrame
     peaks: pd.DataFrame
+    turns: pd.DataFrame
     plan: Plan
     input_hashes: dict
     timings: dict = field(default_factory=dict)
@@ -44,7 +45,7 @@ class RunResult:
         """The run's tables by CSV name (without .csv)."""
         return {
             "enrolment": self.enrolment, "enrolment_stage": self.enrolment_stage, "demand": self.demand,
-            "supply": self.supply, "gap": self.gap, "peaks": self.peaks,
+            "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": self.plan.posts, "plan_moves": self.plan.moves,
             "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
             "plan_violations": self.plan.violations,
@@ -110,7 +111,8 @@ def supply_params(s: Scenario) -> SupplyParams:
         if key in sec:
             bands[band] = float(sec[key])
     return SupplyParams(attrition=bands, temporary_attrition=sec.get("temporary_attrition", d.temporary_attrition),
-                        female_track=sec.get("female_track", d.female_track))
+                        female_track=sec.get("female_track", d.female_track),
+                        returner_rate=sec.get("returner_rate", d.returner_rate))
 
 
 def plan_params(s: Scenario) -> PlanParams:
@@ -199,19 +201,6 @@ def enrolment_frames(proj: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
     return by_grade, by_stage[cols].sort_values(["region", "stage", "year"], ignore_index=True)
 
 
-def no_action_gap(dem: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
-    """demand - staff still in post if nothing is done, by region, stage,
-    subject, year (FTE); shortfall and surplus are its two sides."""
-    sup = supply.pivot_table(index=GAP_KEYS, columns="status", values="headcount", aggfunc="sum",
-                             fill_value=0.0).reindex(columns=["permanent", "temporary"], fill_value=0.0)
-    g = dem.set_index(GAP_KEYS).join(sup, how="left").fillna({"permanent": 0.0, "temporary": 0.0})
-    g["supply"] = g.permanent + g.temporary
-    g["gap"] = g.demand - g.supply
-    g["shortfall"] = g.gap.clip(lower=0)
-    g["surplus"] = (-g.gap).clip(lower=0)
-    return g.reset_index()[GAP_KEYS + ["demand", "permanent", "temporary", "supply", "gap", "shortfall", "surplus"]]
-
-
 def run(s: Scenario, progress=None) -> RunResult:
     """Run one scenario end to end. ``progress`` is an optional callable(str)."""
     say = progress or (lambda msg: None)
@@ -254,4 +243,4 @@ def run(s: Scenario, progress=None) -> RunResult:
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
     peaks = peak_table(enrol_stage[enrol_stage.region == DISTRICT], gm)
-    return RunResult(s, enrol, enrol_stage, dem, supply, gap, peaks, plan, hashes, timings)
+    return RunResult(s, enrol, enrol_stage, dem, supply, gap, peaks, turning_points(gap), plan, hashes, timings)

@@ -74,6 +74,7 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
         "attrition_30_39": Spec(NUM, 0.0, 1.0),
         "attrition_40_49": Spec(NUM, 0.0, 1.0),
         "attrition_50_plus": Spec(NUM, 0.0, 1.0),
+        "returner_rate": Spec(NUM, 0.0, 1.0),
     },
     "plan": {
         "years": Spec(int, 1, 30),
