@@ -27,7 +27,8 @@ class StaffingModel:
     stock: dict = field(default_factory=dict)      # (layer, r, s, j, c, t)
     hires: dict = field(default_factory=dict)      # (r, s, j, c, t)
     stage_moves: dict = field(default_factory=dict)   # (layer, r, s_from, s_to, j, c, t)
-    region_moves: dict = field(default_factory=dict)  # (r_from, r_to, s, j, c, t), existing layer
+    rotation_out: dict = field(default_factory=dict)  # (r, s, j, c, t): existing staff rotated out of r
+    rotation_in: dict = field(default_factory=dict)   # (r, s, j, c, t): rotated into r
     temporary: dict = field(default_factory=dict)  # (r, s, j, t)
     shortfall: dict = field(default_factory=dict)
     surplus: dict = field(default_factory=dict)
@@ -83,11 +84,14 @@ def define_variables(m: StaffingModel) -> None:
         for j in sorted(set(subjects_of[s_from]) & set(subjects_of[s_to])):
             for c in sorted(set(certificates_for(s_from)) & set(certificates_for(s_to))):
                 m.stage_moves[(layer, r, s_from, s_to, j, c, t)] = _var(m, "smove", len(m.stage_moves), cat)
-    if par.region_move_share > 0:
-        for r1, r2, (s, j), t in itertools.product(regions, regions, cells, years):
-            if r1 != r2:
-                for c in certificates_for(s):
-                    m.region_moves[(r1, r2, s, j, c, t)] = _var(m, "rmove", len(m.region_moves), cat)
+    # rotation between areas goes through a district pool (区管校聘): out of one
+    # area, into another, balanced per stage, subject, certificate and year, so
+    # the model grows with the number of areas, not with its square
+    if par.region_move_share > 0 and len(regions) > 1:
+        for r, (s, j), t in itertools.product(regions, cells, years):
+            for c in certificates_for(s):
+                m.rotation_out[(r, s, j, c, t)] = _var(m, "rout", len(m.rotation_out), cat)
+                m.rotation_in[(r, s, j, c, t)] = _var(m, "rin", len(m.rotation_in), cat)
     for r, s, t in itertools.product(regions, inp.stages, years):
         m.posts[(r, s, t)] = _var(m, "posts", len(m.posts), pulp.LpContinuous)
 
@@ -98,9 +102,10 @@ def _flows(m: StaffingModel):
     for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():
         outflow.setdefault((layer, r, s1, j, c, t), []).append(v)
         inflow.setdefault((layer, r, s2, j, c, t), []).append(v)
-    for (r1, r2, s, j, c, t), v in m.region_moves.items():
-        outflow.setdefault(("existing", r1, s, j, c, t), []).append(v)
-        inflow.setdefault(("existing", r2, s, j, c, t), []).append(v)
+    for (r, s, j, c, t), v in m.rotation_out.items():
+        outflow.setdefault(("existing", r, s, j, c, t), []).append(v)
+    for (r, s, j, c, t), v in m.rotation_in.items():
+        inflow.setdefault(("existing", r, s, j, c, t), []).append(v)
     return inflow, outflow
 
 
@@ -224,12 +229,19 @@ def define_graduate_supply_constraints(m: StaffingModel) -> None:
 def define_region_move_constraints(m: StaffingModel) -> None:
     """Rotation out of an area per year within region_move_share of its staff."""
     par, inp = m.params, m.inputs
-    if not m.region_moves:
+    if not m.rotation_out:
         return
+    pool = {}
+    for key, v in m.rotation_out.items():
+        pool.setdefault(key[1:], []).append((v, 1.0))
+    for key, v in m.rotation_in.items():
+        pool.setdefault(key[1:], []).append((v, -1.0))
+    for key, terms in pool.items():
+        m.add("rotation_pool", key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, 0.0)
     start = inp.stock.groupby("region").headcount.sum().to_dict()
     out = {}
-    for (r1, r2, s, j, c, t), v in m.region_moves.items():
-        out.setdefault((r1, t), []).append((v, 1.0))
+    for (r, s, j, c, t), v in m.rotation_out.items():
+        out.setdefault((r, t), []).append((v, 1.0))
     prev = {}
     for (layer, r, s, j, c, t), v in m.stock.items():
         if layer == "existing":
@@ -251,7 +263,7 @@ def define_costs(m: StaffingModel) -> None:
         "hiring": [(v, par.hire_cost * (1 + par.certificate_premium * _levels_above(k[3], k[1])), k[-1])
                    for k, v in m.hires.items()],
         "stage_moves": [(v, par.stage_move_cost, k[-1]) for k, v in m.stage_moves.items()],
-        "region_moves": [(v, par.region_move_cost, k[-1]) for k, v in m.region_moves.items()],
+        "region_moves": [(v, par.region_move_cost, k[-1]) for k, v in m.rotation_out.items()],
         "temporary": [(v, par.temporary_cost, k[-1]) for k, v in m.temporary.items()],
     }
     if par.budget is not None:

@@ -51,10 +51,10 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
         x = _val(v)
         agg[(r, s1, j, t)]["moves_out"] += x
         agg[(r, s2, j, t)]["moves_in"] += x
-    for (r1, r2, s, j, c, t), v in m.region_moves.items():
-        x = _val(v)
-        agg[(r1, s, j, t)]["moves_out"] += x
-        agg[(r2, s, j, t)]["moves_in"] += x
+    for (r, s, j, c, t), v in m.rotation_out.items():
+        agg[(r, s, j, t)]["moves_out"] += _val(v)
+    for (r, s, j, c, t), v in m.rotation_in.items():
+        agg[(r, s, j, t)]["moves_in"] += _val(v)
     for (layer, r, s, j, c, t), v in m.stock.items():
         agg[(r, s, j, t)]["stock_end"] += _val(v)
     rows = []
@@ -67,7 +67,7 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     hires = pd.DataFrame([(r, s, j, c, t, _val(v)) for (r, s, j, c, t), v in m.hires.items()],
                          columns=["region", "stage", "subject", "certificate", "year", "teachers"])
     moves = [(r, r, s1, s2, j, c, t, _val(v)) for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items()]
-    moves += [(r1, r2, s, s, j, c, t, _val(v)) for (r1, r2, s, j, c, t), v in m.region_moves.items()]
+    moves += _pair_rotations(m)
     moves = pd.DataFrame(moves, columns=["region_from", "region_to", "stage_from", "stage_to", "subject",
                                          "certificate", "year", "teachers"])
     moves = moves.groupby(["region_from", "region_to", "stage_from", "stage_to", "subject", "certificate", "year"],
@@ -79,6 +79,33 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
                          columns=["region", "stage", "year", "posts", "cap", "filled"])
     return dict(staff=staff, hires=hires[hires.teachers > 1e-9].reset_index(drop=True),
                 moves=moves[moves.teachers > 1e-9].reset_index(drop=True), posts=posts)
+
+
+def _pair_rotations(m: StaffingModel) -> list[tuple]:
+    """Split pooled rotation into area pairs (any split costs the same): for
+    each stage, subject, certificate and year, areas sending and receiving are
+    matched in order."""
+    out, inn = {}, {}
+    for (r, s, j, c, t), v in m.rotation_out.items():
+        if _val(v) > 1e-9:
+            out.setdefault((s, j, c, t), []).append([r, _val(v)])
+    for (r, s, j, c, t), v in m.rotation_in.items():
+        if _val(v) > 1e-9:
+            inn.setdefault((s, j, c, t), []).append([r, _val(v)])
+    rows = []
+    for key, senders in out.items():
+        receivers = inn.get(key, [])
+        i = 0
+        for sender in senders:
+            while sender[1] > 1e-9 and i < len(receivers):
+                x = min(sender[1], receivers[i][1])
+                if sender[0] != receivers[i][0]:
+                    rows.append((sender[0], receivers[i][0], key[0], key[0], key[1], key[2], key[3], x))
+                sender[1] -= x
+                receivers[i][1] -= x
+                if receivers[i][1] <= 1e-9:
+                    i += 1
+    return rows
 
 
 def assign_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ def _solver(name: str, time_limit: float, integer: bool = False):
     if name == "highs":
         # one thread: the same inputs give the same plan, bit for bit
         if integer:
-            return pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, random_seed=0)
+            return pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, random_seed=0, mip_rel_gap=0.005)
         # interior point with crossover: on the district model it is ~4x faster
         # than dual simplex (2.5 s against 10 s, measured), and still gives duals
         return pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, random_seed=0, solver="ipm")
@@ -54,6 +54,9 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
         if status != "Optimal":
             last_error = f"{name}: {status}"
             continue
+        if m.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+            # stopped by the time limit (or gap) with a feasible, not proven optimal, plan
+            status = "Feasible (time limit)"
         duals = True
         if m.params.integer:
             _fix_integers_and_resolve(m, _solver(name, m.params.time_limit))
