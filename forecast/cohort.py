@@ -20,6 +20,8 @@ from forecast.errors import InputError
 from forecast.grades import GradeMap
 
 ESTIMATORS = ("mean", "ses", "damped")
+#: a median "progression" ratio above this marks a grade that pupils enter
+RESTART_RATIO = 1.5
 LEVELS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
 
 
@@ -52,6 +54,18 @@ def _smooth(r: np.ndarray, estimator: str, k: int, alpha: float, phi: float) -> 
     return preds, np.stack([level, trend], axis=-1)
 
 
+def entry_feed(births: pd.DataFrame, regions: list, birth_years: list[int], spread: float) -> np.ndarray:
+    """Births feeding the youngest grade, shape (regions, years); NaN where
+    a birth year is missing. ``spread`` of entrants were born a year earlier."""
+    b = births.pivot_table(index="region", columns="year", values="births").reindex(regions)
+    cols = sorted(set(birth_years) | {y - 1 for y in birth_years})
+    b = b.reindex(columns=cols)
+    now = b[birth_years].to_numpy(float)
+    if spread <= 0:
+        return now
+    return (1 - spread) * now + spread * b[[y - 1 for y in birth_years]].to_numpy(float)
+
+
 @dataclass
 class CohortModel:
     """Cohort enrolment model for one or more regions.
@@ -68,6 +82,17 @@ class CohortModel:
     estimator : {"mean", "ses", "damped"}
         Mean of the last ``k`` ratios; simple exponential smoothing of ratios
         with weight ``alpha`` (the NCES method); damped-trend smoothing.
+    entry_spread : float
+        Share of the youngest grade born a year earlier than its entry age
+        (late entrants); the entry ratio is taken to the mix of the two birth
+        years.
+
+    Notes
+    -----
+    When births do not cover the birth years of the youngest grade over the
+    whole history, the youngest grade is projected from its own last value
+    (its year-on-year ratio is smoothed like any other); ``entry_mode`` says
+    which was used.
     """
 
     enrolment: pd.DataFrame
@@ -77,6 +102,7 @@ class CohortModel:
     k: int = 3
     alpha: float = 0.4
     phi: float = 0.8
+    entry_spread: float = 0.0
 
     def fit(self) -> "CohortFit":
         if self.estimator not in ESTIMATORS:
@@ -88,16 +114,21 @@ class CohortModel:
         regions = sorted(self.enrolment.region.unique())
         years = list(wide.columns)
         cube = np.stack([wide.xs(r, level="region").reindex(grades).to_numpy(float) for r in regions])
-        births = self.births.pivot_table(index="region", columns="year", values="births").reindex(regions)
-        entry_age = gm.age_of(grades[0])
-        try:
-            feed = births[[y - entry_age for y in years]].to_numpy(float)
-        except KeyError as exc:
-            raise InputError(f"births: the youngest grade needs births for years {years[0] - entry_age}-"
-                             f"{years[-1] - entry_age}; missing {exc.args[0]}") from None
+        if len(years) < 3:
+            raise InputError(f"enrolment: {len(years)} consecutive years; the cohort model needs at least 3")
+        feed = entry_feed(self.births, regions, [y - gm.age_of(grades[0]) for y in years], self.entry_spread)
+        self.entry_mode = "births" if np.isfinite(feed).all() else "level"
+        if self.entry_mode == "level":
+            feed = np.concatenate([np.full((len(regions), 1), np.nan), cube[:, 0, :-1]], axis=1)
         # ratios, shape (regions, grades, years-1 or years)
         entry = cube[:, 0, :] / feed                              # (R, Y)
         prog = cube[:, 1:, 1:] / cube[:, :-1, :-1]                # (R, G-1, Y-1)
+        # a grade with many more pupils than the grade below a year earlier is a
+        # second entry point (US kindergarten after a small pre-K), not a cohort
+        # successor: it follows its own level instead
+        self.restart = np.nanmedian(prog, axis=(0, 2)) > RESTART_RATIO
+        own = cube[:, 1:, 1:] / cube[:, 1:, :-1]
+        prog = np.where(self.restart[None, :, None], own, prog)
         ratios = np.concatenate([entry[:, None, 1:], prog], axis=1)  # (R, G, Y-1): row 0 = entry
         logr = np.log(ratios)
         preds, state = _smooth(logr, self.estimator, self.k, self.alpha, self.phi)
@@ -132,11 +163,13 @@ class CohortFit:
 
     def project(self, horizon: int, paths: int = 1000, seed: int = 0,
                 births: BirthsForecast | None = None, births_factor: float | pd.Series = 1.0,
-                adjustments: pd.DataFrame | None = None) -> "Projection":
+                adjustments: pd.DataFrame | None = None, births_variant: str = "central") -> "Projection":
         """Project ``horizon`` years past the last data year.
 
         ``births_factor`` scales forecast (not observed) births, per year if a
-        Series indexed by year. ``adjustments`` adds pupils: columns region,
+        Series indexed by year. ``births_variant`` sets the central path's
+        forecast births: "central" (the model's median), "low" or "high" (its
+        10th or 90th percentile). ``adjustments`` adds pupils: columns region,
         grade, year, students (persons; new housing, planned migration).
         """
         gm = self.grade_map
@@ -147,34 +180,28 @@ class CohortFit:
         entry_age = gm.age_of(grades[0])
         rng = np.random.default_rng(seed)
 
-        bm = births or BirthsModel(self.model.births[self.model.births.region.isin(self.regions)]).fit()
-        need_last = int(out_years[-1] - entry_age)
-        b_hist = self.model.births.pivot_table(index="region", columns="year", values="births").reindex(self.regions)
-        b_first = int(b_hist.columns.max()) + 1
-        if need_last >= b_first:
-            sim = bm.simulate(need_last, paths, seed + 1)            # (P, R, Yb)
-            sim_years = np.arange(int(bm.last_year.min()) + 1, need_last + 1)
-            pt = bm.point(need_last).pivot_table(index="region", columns="year", values="births").reindex(self.regions)
-        births_paths = np.empty((paths + 1, R, horizon))
-        for h, y in enumerate(out_years):
-            by = y - entry_age
-            if by in b_hist.columns and not b_hist[by].isna().any():
-                births_paths[:, :, h] = b_hist[by].to_numpy(float)
-            else:
-                f = births_factor if np.isscalar(births_factor) else float(births_factor.get(by, 1.0))
-                births_paths[0, :, h] = pt[by].to_numpy(float) * f
-                births_paths[1:, :, h] = sim[:, :, int(np.searchsorted(sim_years, by))] * f
+        level_entry = getattr(self.model, "entry_mode", "births") == "level"
+        restart = self.model.restart[None, None, :]
+        births_paths = np.ones((paths + 1, R, horizon))
+        if not level_entry:
+            births_paths = self._births_paths(out_years, entry_age, paths, seed, births, births_factor,
+                                              births_variant)
 
-        # log-ratio paths: point forecast (+ damped trend) plus resampled errors
+        # log-ratio paths: point forecast (+ damped trend) plus errors that build
+        # up the way the estimator's forecast errors do: a fresh one-step error
+        # each year plus the level's drift (alpha per past error for smoothing;
+        # the sampling error of a k-year mean for "mean")
         level, trend = self.state[..., 0], self.state[..., 1]
         phi = self.model.phi if self.model.estimator == "damped" else 0.0
         steps = np.cumsum(phi ** np.arange(1, horizon + 1))        # (H,)
         point = level[None, :, :, None] + trend[None, :, :, None] * steps  # (1, R, G, H)
-        pool = self.resid.transpose(1, 0, 2).reshape(G, -1)        # per grade, pooled over regions
-        pool = np.where(np.isfinite(pool), pool, 0.0)
-        idx = rng.integers(0, pool.shape[1], size=(paths, R, G, horizon))
-        eps = np.take_along_axis(np.broadcast_to(pool[None, None, :, :], (paths, R, G, pool.shape[1])),
-                                 idx, axis=3) if pool.shape[1] else np.zeros((paths, R, G, horizon))
+        e = self._draw_errors(rng, paths, R, G, horizon)
+        if self.model.estimator == "mean":
+            drift = self._draw_errors(rng, paths, R, G, 1) / np.sqrt(self.model.k)
+            eps = e + drift
+        else:
+            a = self.model.alpha
+            eps = e + a * (np.cumsum(e, axis=3) - e)
         logr = np.concatenate([point, point + eps], axis=0)         # path 0 is the central projection
         ratio = np.exp(logr)
 
@@ -188,12 +215,68 @@ class CohortFit:
         out = np.empty((paths + 1, R, G, horizon))
         for h in range(horizon):
             new = np.empty_like(stock)
-            new[:, :, 0] = births_paths[:, :, h] * ratio[:, :, 0, h]
-            new[:, :, 1:] = stock[:, :, :-1] * ratio[:, :, 1:, h]
+            entry_base = stock[:, :, 0] if level_entry else births_paths[:, :, h]
+            new[:, :, 0] = entry_base * ratio[:, :, 0, h]
+            new[:, :, 1:] = np.where(restart, stock[:, :, 1:], stock[:, :, :-1]) * ratio[:, :, 1:, h]
             new += adj[None, :, :, h]
             stock = np.maximum(new, 0.0)
             out[..., h] = stock
         return Projection(self.regions, grades, gm, list(self.years), self.cube, out_years, out)
+
+    def _draw_errors(self, rng: np.random.Generator, paths: int, R: int, G: int, horizon: int) -> np.ndarray:
+        """Resampled one-step log-ratio errors, shape (paths, R, G, horizon):
+        per grade from all regions, or from all grades when a grade has fewer
+        than 10 errors to draw from."""
+        resid = self.resid
+        everything = resid[np.isfinite(resid)]
+        out = np.zeros((paths, R, G, horizon))
+        if everything.size == 0:
+            return out
+        for g in range(G):
+            pool = resid[:, g, :]
+            pool = pool[np.isfinite(pool)]
+            if pool.size < 10:
+                pool = everything
+            out[:, :, g, :] = rng.choice(pool, size=(paths, R, horizon))
+        return out
+
+    def _births_paths(self, out_years, entry_age, paths, seed, births, births_factor, variant) -> np.ndarray:
+        """Births feeding the youngest grade, (1 + paths, R, horizon): observed
+        where known, else forecast; path 0 is the variant's central path."""
+        R, horizon = len(self.regions), len(out_years)
+        spread = self.model.entry_spread
+        need_last = int(out_years[-1] - entry_age)
+        hist = self.model.births[self.model.births.region.isin(self.regions)]
+        known = hist.pivot_table(index="region", columns="year", values="births").reindex(self.regions)
+        last_known = int(known.columns.max())
+        out = np.empty((paths + 1, R, horizon))
+        if need_last > last_known:
+            bm = births or BirthsModel(hist).fit()
+            sim = bm.simulate(need_last, paths, seed + 1)           # (P, R, Yb)
+            sim_years = np.arange(int(bm.last_year.min()) + 1, need_last + 1)
+            pt = bm.point(need_last).pivot_table(index="region", columns="year", values="births").reindex(
+                self.regions)
+            if variant in ("low", "high"):
+                q = np.quantile(sim, 0.1 if variant == "low" else 0.9, axis=0)    # (R, Yb)
+                pt = pd.DataFrame(q, index=self.regions, columns=sim_years)
+            elif variant != "central":
+                raise InputError(f"births variant '{variant}' is not central, low or high")
+
+        def year_births(by: int) -> tuple[np.ndarray, np.ndarray]:
+            if by in known.columns and not known[by].isna().any():
+                v = known[by].to_numpy(float)
+                return v, np.broadcast_to(v, (paths, R))
+            f = births_factor if np.isscalar(births_factor) else float(births_factor.get(by, 1.0))
+            return pt[by].to_numpy(float) * f, sim[:, :, int(np.searchsorted(sim_years, by))] * f
+
+        for h, y in enumerate(out_years):
+            c0, s0 = year_births(int(y - entry_age))
+            if spread > 0:
+                c1, s1 = year_births(int(y - entry_age - 1))
+                c0, s0 = (1 - spread) * c0 + spread * c1, (1 - spread) * s0 + spread * s1
+            out[0, :, h] = c0
+            out[1:, :, h] = s0
+        return out
 
 
 class Projection:

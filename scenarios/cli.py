@@ -48,6 +48,45 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _origins(text: str) -> list[int]:
+    try:
+        a, _, b = text.partition("-")
+        lo, hi = int(a), int(b or a)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"origins must be YEAR or YEAR-YEAR, not '{text}'") from None
+    if hi < lo:
+        raise argparse.ArgumentTypeError(f"origins {text}: the last year is before the first")
+    return list(range(lo, hi + 1))
+
+
+def cmd_backtest(args) -> int:
+    from forecast.backtest import backtest, scores
+    from forecast.grades import GradeMap
+    from scenarios.inputs import read_table
+
+    births = read_table(args.births, "births", allow_gaps=True)
+    if args.enrolment:
+        data = dict(enrolment=read_table(args.enrolment, "enrolment", allow_gaps=True))
+    else:
+        data = dict(stage_totals=read_table(args.stage_totals, "stage_totals", allow_gaps=True))
+    bt = backtest(births, GradeMap(), args.origins, args.horizon, estimator=args.estimator, paths=args.paths,
+                  seed=args.seed, **data)
+    if bt.empty:
+        raise InputError("back-test: no target year has an actual value to compare with")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.partial")
+    bt.to_csv(tmp, index=False, float_format="%.3f")
+    tmp.replace(args.out)
+    table = scores(bt)
+    print("stage      lead   n   MAPE model  persistence  births ratio   80% coverage")
+    for r in table.itertuples(index=False):
+        br = "n/a" if r.mape_births_ratio != r.mape_births_ratio else f"{r.mape_births_ratio:.1f}%"
+        print(f"{r.stage:<10} {r.lead:>4} {r.n:>3}   {r.mape_model:>9.1f}%  {r.mape_persistence:>10.1f}%  "
+              f"{br:>12}   {r.coverage80:>11.0f}%")
+    print(args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="staffcast", description="Teacher posts: forecast, gap and staffing plan.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -59,6 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")
     v.set_defaults(func=cmd_validate)
+    b = sub.add_parser("backtest", help="project from past origins and compare with what happened")
+    b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")
+    src = b.add_mutually_exclusive_group(required=True)
+    src.add_argument("--enrolment", type=Path, help="enrolment by grade CSV (region, year, grade, students)")
+    src.add_argument("--stage-totals", type=Path, help="stage totals CSV (region, year, stage, students[, entrants])")
+    b.add_argument("--origins", required=True, type=_origins, help="origin years, e.g. 2013-2016")
+    b.add_argument("--horizon", required=True, type=int, help="years ahead to compare")
+    b.add_argument("--out", required=True, type=Path, help="CSV to write, one row per region, stage, origin, year")
+    b.add_argument("--estimator", default="ses", choices=("mean", "ses", "damped"))
+    b.add_argument("--paths", default=500, type=int, help="Monte Carlo paths (default 500)")
+    b.add_argument("--seed", default=0, type=int)
+    b.set_defaults(func=cmd_backtest)
     return p
 
 

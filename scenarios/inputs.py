@@ -27,6 +27,7 @@ class Column:
     hi: float | None = None
     choices: tuple | None = None
     aliases: tuple = ()
+    optional: bool = False  # the column may be absent, and its cells blank
 
 
 def _region() -> Column:
@@ -55,6 +56,12 @@ TABLES: dict[str, tuple[list[Column], tuple[str, ...]]] = {
     "posts": ([_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
                Column("posts", "num", 0, None, aliases=("编制数", "编制"))], ("region", "stage", "year")),
     "cap": ([_region(), _year(), Column("cap", "num", 0, None, aliases=("编制总额", "总编制"))], ("region", "year")),
+    "stage_totals": ([_region(), _year(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+                      Column("students", "num", 0, None, aliases=("在校生", "在校生数")),
+                      Column("entrants", "num", 0, None, aliases=("招生", "招生数"), optional=True),
+                      Column("graduates", "num", 0, None, aliases=("毕业生", "毕业生数"), optional=True),
+                      Column("teachers", "num", 0, None, aliases=("专任教师", "专任教师数"), optional=True)],
+                     ("region", "stage", "year")),
 }
 
 
@@ -72,8 +79,12 @@ def _read_text(path: Path) -> pd.DataFrame:
     raise InputError(f"{path}: neither UTF-8 nor GB18030 text ({last})")
 
 
-def read_table(path: str | Path, table: str) -> pd.DataFrame:
-    """Read and check one input table; see ``TABLES`` for the columns."""
+def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
+    """Read and check one input table; see ``TABLES`` for the columns.
+
+    ``allow_gaps`` accepts missing years (the back-test uses the consecutive
+    run of years before each origin); everything else is still checked.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {table} file not found")
@@ -85,6 +96,8 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
     problems: list[Problem] = []
     for col in columns:
         found = [c for c in raw.columns if c == col.name or c in col.aliases]
+        if not found and col.optional:
+            continue
         if not found:
             problems.append(Problem(src, f"missing column '{col.name}' (the {table} table needs: "
                                          f"{', '.join(c.name for c in columns)})"))
@@ -92,9 +105,10 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
             rename[found[0]] = col.name
     if problems:
         raise InputError(problems)
-    df = raw.rename(columns=rename)[[c.name for c in columns]].copy()
+    present = [c for c in columns if c.name in rename.values()]
+    df = raw.rename(columns=rename)[[c.name for c in present]].copy()
     out = {}
-    for col in columns:
+    for col in present:
         out[col.name], errs = _parse(df[col.name], col, src)
         problems += errs
     clean = pd.DataFrame(out)
@@ -103,7 +117,7 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
         for i in np.flatnonzero(dup.to_numpy())[:50]:
             key = ", ".join(f"{k}={clean.iloc[i][k]}" for k in keys)
             problems.append(Problem(src, f"duplicate key ({key})", row=int(i) + 2))
-        if "year" in keys and not dup.any():
+        if "year" in keys and not dup.any() and not allow_gaps:
             problems += _year_gaps(clean, [k for k in keys if k != "year"], src)
         if table == "roster":
             bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
@@ -124,8 +138,9 @@ def _parse(values: pd.Series, col: Column, src: str) -> tuple[pd.Series, list[Pr
     text = values.astype(str).str.strip()
     problems = []
     blank = text == ""
-    for i in np.flatnonzero(blank.to_numpy())[:50]:
-        problems.append(Problem(src, "empty cell", row=int(i) + 2, column=col.name))
+    if not col.optional:
+        for i in np.flatnonzero(blank.to_numpy())[:50]:
+            problems.append(Problem(src, "empty cell", row=int(i) + 2, column=col.name))
     if col.kind == "str":
         if col.choices is not None:
             bad = ~text.isin(col.choices) & ~blank
@@ -150,6 +165,8 @@ def _parse(values: pd.Series, col: Column, src: str) -> tuple[pd.Series, list[Pr
                                 value=text.iloc[i]))
     if problems:
         return nums, problems
+    if col.optional:
+        return nums.astype(float), problems  # blanks stay NaN: not given, not zero
     return (nums.astype(int) if col.kind == "int" else nums.astype(float)), problems
 
 

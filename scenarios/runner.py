@@ -201,6 +201,24 @@ def enrolment_frames(proj: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
     return by_grade, by_stage[cols].sort_values(["region", "stage", "year"], ignore_index=True)
 
 
+def _adjustments(s: Scenario, enrolment: pd.DataFrame, gm: GradeMap) -> pd.DataFrame:
+    """Pupils the scenario adds (new housing, planned migration); unknown
+    areas or grades are errors, not silently ignored."""
+    items = s.get("forecast", "adjustments", [])
+    df = pd.DataFrame(items, columns=["region", "grade", "year", "students"])
+    errs = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        if row.region not in set(enrolment.region):
+            errs.append(f"{s.path}: forecast.adjustments[{i}].region '{row.region}' is not an area in the data")
+        if row.grade not in gm.grades:
+            errs.append(f"{s.path}: forecast.adjustments[{i}].grade {row.grade} is not in the grade map")
+        if row.year <= int(enrolment.year.max()):
+            errs.append(f"{s.path}: forecast.adjustments[{i}].year {row.year} is not a projected year")
+    if errs:
+        raise InputError("\n".join(errs))
+    return df
+
+
 def run(s: Scenario, progress=None) -> RunResult:
     """Run one scenario end to end. ``progress`` is an optional callable(str)."""
     say = progress or (lambda msg: None)
@@ -219,9 +237,12 @@ def run(s: Scenario, progress=None) -> RunResult:
     say("enrolment projection")
     t = time.perf_counter()
     model = CohortModel(tables["enrolment"], tables["births"], gm, estimator=fc.get("estimator", "ses"),
-                        k=int(fc.get("window", 3)), alpha=float(fc.get("alpha", 0.4)))
+                        k=int(fc.get("window", 3)), alpha=float(fc.get("alpha", 0.4)),
+                        entry_spread=float(fc.get("entry_spread", 0.0)))
+    adjustments = _adjustments(s, tables["enrolment"], gm)
     proj = model.fit().project(horizon, paths=int(fc.get("paths", 1000)), seed=int(fc.get("seed", 0)),
-                               births_factor=float(fc.get("births_factor", 1.0)))
+                               births_factor=float(fc.get("births_factor", 1.0)), adjustments=adjustments,
+                               births_variant=fc.get("births_variant", "central"))
     enrol, enrol_stage = enrolment_frames(proj)
     timings["enrolment"] = time.perf_counter() - t
 

@@ -58,6 +58,9 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
         "paths": Spec(int, 0, 100_000),
         "seed": Spec(int, 0, 2**32 - 1),
         "births_factor": Spec(NUM, 0.0, 5.0),
+        "births_variant": Spec(str, choices=("central", "low", "high")),
+        "entry_spread": Spec(NUM, 0.0, 1.0),
+        "adjustments": Spec("adjustments"),
     },
     "demand": {
         "method": Spec(str, choices=("ratio", "class")),
@@ -106,8 +109,27 @@ def _type_name(kind) -> str:
     return {int: "a whole number", str: "a string", bool: "true or false", list: "a list"}[kind]
 
 
+ADJUSTMENT_KEYS = {"region": str, "grade": int, "year": int, "students": NUM}
+
+
+def _check_adjustments(src: str, key: str, value) -> list[str]:
+    if not isinstance(value, list):
+        return [f"{src}: key '{key}' must be a list of tables {{region, grade, year, students}}"]
+    errs = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != set(ADJUSTMENT_KEYS):
+            errs.append(f"{src}: key '{key}[{i}]' must have exactly the keys region, grade, year, students")
+            continue
+        for k, kind in ADJUSTMENT_KEYS.items():
+            if not isinstance(item[k], kind) or isinstance(item[k], bool):
+                errs.append(f"{src}: key '{key}[{i}].{k}' must be {_type_name(kind)}, not {item[k]!r}")
+    return errs
+
+
 def _check_value(src: str, key: str, spec: Spec, value) -> list[str]:
     errs = []
+    if spec.kind == "adjustments":
+        return _check_adjustments(src, key, value)
     if spec.kind == "stage_map":
         if not isinstance(value, dict):
             return [f"{src}: key '{key}' must be {_type_name(spec.kind)}"]

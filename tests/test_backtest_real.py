@@ -1,0 +1,57 @@
+"""The back-test on the real shared data (../shared/data beside the repo)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+COLUMNS = ["region", "stage", "origin", "year", "lead", "actual", "forecast", "lo80", "hi80", "persistence",
+           "births_ratio"]
+
+
+def backtest(tmp_path, *args):
+    out = tmp_path / "bt.csv"
+    proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "backtest", *args, "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    return proc, out
+
+
+def mape(df, col):
+    return ((df[col] - df.actual).abs() / df.actual).mean()
+
+
+def test_us_by_grade_beats_persistence_in_school_stages(tmp_path):
+    proc, out = backtest(tmp_path, "--births", str(SHARED / "us" / "births.csv"), "--enrolment",
+                         str(SHARED / "us" / "enrolment_grade.csv"), "--origins", "1992-1998", "--horizon", "3")
+    assert proc.returncode == 0, proc.stderr
+    bt = pd.read_csv(out)
+    assert list(bt.columns) == COLUMNS
+    assert proc.stdout.strip().splitlines()[-1] == str(out)
+    for stage in ("primary", "junior", "senior"):
+        for lead in (2, 3):
+            d = bt[(bt.stage == stage) & (bt.lead == lead)]
+            assert len(d) >= 5
+            assert mape(d, "forecast") < mape(d, "persistence"), (stage, lead)
+
+
+def test_beijing_stage_totals_run_and_senior_beats_persistence(tmp_path):
+    proc, out = backtest(tmp_path, "--births", str(SHARED / "beijing" / "births.csv"), "--stage-totals",
+                         str(SHARED / "beijing" / "stage_totals.csv"), "--origins", "2013-2018", "--horizon", "3")
+    assert proc.returncode == 0, proc.stderr
+    bt = pd.read_csv(out)
+    assert set(bt.stage) == {"primary", "junior", "senior"}
+    assert (bt.year - bt.origin == bt.lead).all() and bt.origin.max() == 2018
+    for lead in (2, 3):
+        d = bt[(bt.stage == "senior") & (bt.lead == lead)]
+        assert mape(d, "forecast") < mape(d, "persistence")
+
+
+def test_bad_backtest_input_names_the_file_and_row(tmp_path):
+    bad = tmp_path / "births.csv"
+    bad.write_text("region,year,births\nBeijing,2001,lots\n", encoding="utf-8")
+    proc, _ = backtest(tmp_path, "--births", str(bad), "--stage-totals", str(SHARED / "beijing" / "stage_totals.csv"),
+                       "--origins", "2013-2014", "--horizon", "2")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(bad) in proc.stderr and "row 2" in proc.stderr and "births" in proc.stderr

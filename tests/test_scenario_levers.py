@@ -1,0 +1,38 @@
+"""Scenario levers move the results the way a planner expects."""
+import pytest
+
+from forecast.errors import InputError
+from scenarios import load_scenario, run
+
+
+@pytest.fixture(scope="module")
+def base():
+    return run(load_scenario().override(forecast={"paths": 20}))
+
+
+def test_new_housing_adds_pupils_that_move_up(base):
+    extra = run(load_scenario().override(forecast={"paths": 20, "adjustments": [
+        {"region": "east", "grade": 1, "year": 2027, "students": 600}]}))
+    g = lambda r, grade, year: r.enrolment.query(f"region == 'east' and grade == {grade} and year == {year}").students.iloc[0]
+    assert g(extra, 1, 2027) - g(base, 1, 2027) == pytest.approx(600)
+    assert 500 < g(extra, 2, 2028) - g(base, 2, 2028) < 700
+    assert g(extra, 1, 2027) - g(base, 1, 2027) > 0 and g(extra, 1, 2026) == g(base, 1, 2026)
+
+
+def test_lower_births_mean_less_no_action_shortfall_later(base):
+    low = run(load_scenario().override(forecast={"paths": 20, "births_factor": 0.7}))
+    late = lambda r: r.gap[r.gap.year >= 2031].shortfall.sum()
+    assert late(low) < late(base)
+
+
+def test_more_posts_never_mean_more_shortfall(base):
+    more = run(load_scenario().override(forecast={"paths": 20}, plan={"cap_change": 300}))
+    assert more.plan.staff.shortfall.sum() <= base.plan.staff.shortfall.sum() + 1e-6
+    assert more.plan.staff.shortfall.sum() < base.plan.staff.shortfall.sum() - 100
+
+
+def test_unknown_area_in_adjustments_is_refused():
+    s = load_scenario().override(forecast={"adjustments": [{"region": "mars", "grade": 1, "year": 2027,
+                                                            "students": 5}]})
+    with pytest.raises(InputError, match="mars"):
+        run(s)
