@@ -38,6 +38,19 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_rerun(args) -> int:
+    from scenarios.output import write_run
+    from scenarios.rerun import scenario_from_manifest
+    from scenarios.runner import run
+
+    scenario = scenario_from_manifest(args.manifest)
+    result = run(scenario, progress=_progress())
+    out = args.out if args.out is not None else args.manifest.resolve().parent.parent
+    folder = write_run(result, out, args.lang or "zh")
+    print(folder)
+    return 0
+
+
 def cmd_validate(args) -> int:
     from scenarios.runner import grade_map_of, load_inputs
     from scenarios.schema import load_scenario
@@ -98,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")
     v.set_defaults(func=cmd_validate)
+    rr = sub.add_parser("rerun", help="run again from a run's manifest.json (same inputs, same seed)")
+    rr.add_argument("manifest", type=Path, help="manifest.json of an earlier run")
+    rr.add_argument("--out", default=None, type=Path, help="folder for the new run (default: beside the old one)")
+    rr.add_argument("--lang", default=None, choices=("zh", "en"))
+    rr.set_defaults(func=cmd_rerun)
     b = sub.add_parser("backtest", help="project from past origins and compare with what happened")
     b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")
     src = b.add_mutually_exclusive_group(required=True)

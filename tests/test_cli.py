@@ -108,3 +108,25 @@ def test_validate_accepts_the_default_baseline():
 
     proc = staffcast("validate", str(DEFAULT_SCENARIO))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
+    out, folder = first_run
+    proc = staffcast("rerun", str(folder / "manifest.json"), "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    again = Path(proc.stdout.strip().splitlines()[-1])
+    old, new = digest(folder), digest(again)
+    csvs = [k for k in old if k.endswith(".csv")]
+    assert len(csvs) == 13
+    assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
+
+
+def test_rerun_refuses_a_changed_input(first_run, tmp_path):
+    import json
+
+    m = json.loads((first_run[1] / "manifest.json").read_text(encoding="utf-8"))
+    m["inputs"]["births"]["sha256"] = "0" * 64
+    bad = tmp_path / "manifest.json"
+    bad.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    proc = staffcast("rerun", str(bad), "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2 and "births" in proc.stderr and "changed" in proc.stderr

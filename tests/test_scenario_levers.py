@@ -36,3 +36,16 @@ def test_unknown_area_in_adjustments_is_refused():
                                                             "students": 5}]})
     with pytest.raises(InputError, match="mars"):
         run(s)
+
+
+def test_plan_closes_the_shortfall_within_three_years_when_the_cap_allows(base):
+    roomy = run(load_scenario().override(forecast={"paths": 20}, plan={"cap_change": 1000}))
+    short = roomy.plan.staff.groupby("year").shortfall.sum()
+    years = sorted(short.index)
+    no_action = roomy.gap.groupby("year").shortfall.sum()
+    assert no_action[years[2]] > 1000                  # there is a real gap to close
+    assert short.loc[years[2]:].max() < 1.0                # closed from the third plan year on
+    assert roomy.plan.violations.empty
+    # and the LP beats the greedy plan on its objective, by a wide margin
+    comp = roomy.plan.comparison().groupby("plan").objective.sum()
+    assert comp["lp"] < 0.95 * comp["greedy"]
