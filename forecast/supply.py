@@ -89,3 +89,34 @@ def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
         "returned": returned.ravel(),
     })
     return frames.groupby(CELL + ["year"], as_index=False)[["headcount", "retired", "left", "returned"]].sum()
+
+
+def estimate_attrition(roster_before: pd.DataFrame, roster_after: pd.DataFrame, year_before: int,
+                       params: SupplyParams = SupplyParams(), min_age: int = 30) -> dict[int, float]:
+    """Yearly attrition by age band from two rosters a year apart.
+
+    Permanent staff aged ``a`` in the first roster who are below statutory
+    age a year later should appear aged ``a + 1``; the shortfall is attrition
+    (resignations, moves out of the district, deaths). Ages under ``min_age``
+    are left out: new hires join there and would hide leavers. Bands with no
+    teachers keep ``params``' rate.
+
+    Returns a mapping like ``SupplyParams.attrition`` (upper age -> rate).
+    """
+    before = roster_before[roster_before.status == "permanent"]
+    after = roster_after[roster_after.status == "permanent"]
+    share = share_in_post(before.age.to_numpy(), before.sex.to_numpy(), year_before, year_before + 1,
+                          params.female_track) / np.maximum(
+        share_in_post(before.age.to_numpy(), before.sex.to_numpy(), year_before, year_before,
+                      params.female_track), 1e-12)
+    expected = (before.headcount * np.minimum(share, 1.0)).groupby(before.age).sum()
+    found = after.groupby(after.age - 1).headcount.sum().reindex(expected.index, fill_value=0.0)
+    rates = {}
+    lower = -1
+    for upper in sorted(params.attrition):
+        ages = [a for a in expected.index if lower < a <= upper and a >= min_age]
+        exp = float(expected.loc[ages].sum()) if ages else 0.0
+        rates[upper] = float(np.clip(1 - found.loc[ages].sum() / exp, 0.0, 1.0)) if exp > 0 else \
+            params.attrition[upper]
+        lower = upper
+    return rates

@@ -15,7 +15,7 @@ from forecast.errors import InputError
 from forecast.grades import STAGES, GradeMap
 from forecast.gap import GAP_KEYS, no_action_gap, turning_points
 from forecast.peaks import peak_table
-from forecast.supply import SupplyParams, project_supply
+from forecast.supply import SupplyParams, estimate_attrition, project_supply
 from optimize.plan import Plan, solve_plan
 from optimize.problem import PlanParams, plan_inputs
 from scenarios.inputs import check_grades, read_table
@@ -102,10 +102,12 @@ def demand_params(s: Scenario) -> DemandParams:
     return DemandParams(**{**d.__dict__, **kw})
 
 
-def supply_params(s: Scenario) -> SupplyParams:
+def supply_params(s: Scenario, estimated: dict | None = None) -> SupplyParams:
+    """Supply settings: defaults, then rates estimated from roster history
+    (if any), then the scenario's explicit rates."""
     d = SupplyParams()
     sec = s.settings.get("supply", {})
-    bands = dict(d.attrition)
+    bands = {**d.attrition, **(estimated or {})}
     for key, band in (("attrition_under_30", 29), ("attrition_30_39", 39), ("attrition_40_49", 49),
                       ("attrition_50_plus", 99)):
         if key in sec:
@@ -250,7 +252,13 @@ def run(s: Scenario, progress=None) -> RunResult:
     t = time.perf_counter()
     central = enrol[enrol.year >= base][["region", "grade", "year", "students"]]
     dem = demand(central, gm, s.get("demand", "method", "ratio"), demand_params(s))
-    supply = project_supply(tables["roster"], base, base + plan_years, supply_params(s))
+    estimated = None
+    previous = s.get("data", "roster_previous")
+    if previous is not None:
+        before = read_table(Path(previous), "roster")
+        estimated = estimate_attrition(before, tables["roster"], base - 1, supply_params(s))
+        hashes["roster_previous"] = {"path": previous, "sha256": file_hash(Path(previous))}
+    supply = project_supply(tables["roster"], base, base + plan_years, supply_params(s, estimated))
     gap = no_action_gap(dem[dem.year <= base + plan_years], supply)
     timings["demand_supply"] = time.perf_counter() - t
 

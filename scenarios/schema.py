@@ -44,6 +44,7 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
     "extends": Spec(str),
     "data": {
         "births": Spec(str), "enrolment": Spec(str), "roster": Spec(str), "posts": Spec(str), "cap": Spec(str),
+        "roster_previous": Spec(str),
         "base_year": Spec(int, 1950, 2100),
     },
     "grades": {
@@ -237,7 +238,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raw = _read_toml(current)
         validate_dict(raw, str(current))
         data = raw.get("data", {})
-        for table in DATA_TABLES:
+        for table in DATA_TABLES + ("roster_previous",):
             if table in data and data[table] != "default":
                 data[table] = str((current.parent / data[table]).resolve())
         layers.append(raw)

@@ -49,3 +49,20 @@ def test_plan_closes_the_shortfall_within_three_years_when_the_cap_allows(base):
     # and the LP beats the greedy plan on its objective, by a wide margin
     comp = roomy.plan.comparison().groupby("plan").objective.sum()
     assert comp["lp"] < 0.95 * comp["greedy"]
+
+
+def test_roster_history_sets_attrition(tmp_path):
+    import pandas as pd
+    from scenarios.schema import DEFAULT_DIR
+
+    r = pd.read_csv(DEFAULT_DIR / "roster.csv")
+    # a year earlier, everyone aged 30+ was one year younger and 10% more numerous
+    prev = r[r.age >= 31].assign(age=lambda d: d.age - 1, headcount=lambda d: d.headcount / 0.9)
+    prev.to_csv(tmp_path / "roster_2023.csv", index=False)
+    (tmp_path / "s.toml").write_text(f'extends = "default"\n[data]\nroster_previous = "roster_2023.csv"\n'
+                                     f'[forecast]\npaths = 20\n', encoding="utf-8")
+    res = run(load_scenario(tmp_path / "s.toml"))
+    assert "roster_previous" in res.input_hashes
+    base = run(load_scenario().override(forecast={"paths": 20}))
+    sup = lambda x: x.supply[(x.supply.status == "permanent") & (x.supply.year == 2026)].headcount.sum()
+    assert sup(res) < sup(base) - 1000  # ~10% a year leave instead of 1-2.5%

@@ -84,3 +84,18 @@ def test_returners_come_back_and_the_flows_balance():
     assert s.headcount[2026] == pytest.approx(900 - 90 + 50)
     flows = s.headcount.diff().iloc[1:] + s.retired.iloc[1:] + s.left.iloc[1:] - s.returned.iloc[1:]
     assert np.allclose(flows, 0.0)
+
+
+def test_attrition_estimated_from_two_rosters():
+    from forecast.supply import estimate_attrition
+
+    before = roster([("a", "junior", "math", 35, "F", "junior", "permanent", 0, 200),
+                     ("a", "junior", "math", 45, "M", "junior", "permanent", 0, 100),
+                     ("a", "junior", "math", 24, "F", "junior", "permanent", 0, 50)])
+    after = roster([("a", "junior", "math", 36, "F", "junior", "permanent", 0, 190),   # 5% left
+                    ("a", "junior", "math", 46, "M", "junior", "permanent", 0, 98),    # 2% left
+                    ("a", "junior", "math", 25, "F", "junior", "permanent", 0, 80)])   # hires: ignored
+    rates = estimate_attrition(before, after, 2024, SupplyParams(attrition={29: 0.04, 39: 0.9, 49: 0.9, 99: 0.01}))
+    assert rates[39] == pytest.approx(0.05)
+    assert rates[49] == pytest.approx(0.02)
+    assert rates[29] == 0.04 and rates[99] == 0.01  # no evidence: the given rates stand
