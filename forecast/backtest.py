@@ -30,7 +30,7 @@ def trim_to_grades(gm: GradeMap, grades) -> GradeMap:
         inside = [g for g in range(lo, hi + 1) if g in have]
         if inside:
             keep[stage] = (min(inside), max(inside))
-    return GradeMap(stages=keep, first_grade_age=gm.first_grade_age + (0 if 1 in have else 0))
+    return GradeMap(stages=keep, first_grade_age=gm.first_grade_age)
 
 
 def consecutive_run(years, end: int) -> list[int]:

@@ -20,6 +20,9 @@ from forecast.grades import STAGE_ZH  # noqa: E402
 from scenarios.fonts import use_cjk  # noqa: E402
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
+LIMIT_ZH = {"cap": "编制总额", "post_shift_up": "编制调增速度", "post_shift_down": "编制调减速度",
+            "mentoring": "导师带教能力", "graduate_supply": "毕业生供给", "region_rotation": "跨片区交流上限",
+            "budget": "年度预算"}
 STAGE_EN = {"preschool": "Kindergarten", "primary": "Primary", "junior": "Junior secondary",
             "senior": "Senior secondary"}
 COLORS = {"preschool": "#8c6bb1", "primary": "#2b8cbe", "junior": "#e6550d", "senior": "#31a354"}
@@ -31,6 +34,7 @@ TEXT = {
         unit_fte="人·年", unit_posts="个", unit_yuan="亿元", peaks="各学段在校生峰值",
         peak_row="{stage}：{year}年达峰，{n:,.0f}人（较{base}年{chg:+.0%}）",
         violated="注意：本情景不可行，方案突破了以下硬约束：", feasible="所有硬约束均得到满足。",
+        violation_row="{limit}：{n} 处，共超出 {amount:,.1f}",
         wave="学龄人口波峰：各年级在校生（人）", grade="年级", year="学年",
         fan="分学段在校生预测（人，含80%/95%区间）", observed="实际", central="预测中值",
         dvs="教师需求与现有教师（不采取措施，人）", demand="需求", supply="现有在岗（含临时）",
@@ -49,6 +53,7 @@ TEXT = {
         peak_row="{stage}: peaks in {year} at {n:,.0f} pupils ({chg:+.0%} on {base})",
         violated="Warning: this scenario is infeasible; the plan breaks these hard limits:",
         feasible="All hard limits are met.",
+        violation_row="{limit}: broken in {n} places, by {amount:,.1f} in all",
         wave="The school-age wave: pupils by grade (persons)", grade="Grade", year="School year",
         fan="Enrolment by stage (persons; 80%/95% intervals)", observed="Observed", central="Projection",
         dvs="Teachers needed vs teachers still in post, no action (persons)", demand="Needed",
@@ -102,8 +107,9 @@ def summary_page(pdf, r, T, lang):
         fig.text(0.05, 0.17, T["violated"], fontsize=13, color="#b30000")
         top = v.groupby("limit").amount.agg(["count", "sum"])
         for i, (limit, row) in enumerate(top.head(4).iterrows()):
-            fig.text(0.07, 0.13 - i * 0.035, f"{limit}: {int(row['count'])} × , {row['sum']:,.1f}", fontsize=11,
-                     color="#b30000")
+            fig.text(0.07, 0.13 - i * 0.035, T["violation_row"].format(limit=LIMIT_ZH.get(limit, limit) if lang == "zh" else limit,
+                                                                       n=int(row["count"]),
+                                                                       amount=row["sum"]), fontsize=11, color="#b30000")
     else:
         fig.text(0.05, 0.15, T["feasible"], fontsize=12, color="#2f6f2f")
     pdf.savefig(fig)
