@@ -15,7 +15,6 @@ class SolveInfo:
     status: str
     seconds: float
     objective: float
-    duals: bool
 
 
 def _solver(name: str, time_limit: float, integer: bool = False):
@@ -57,11 +56,10 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
         if m.prob.sol_status == pulp.LpSolutionIntegerFeasible:
             # stopped by the time limit (or gap) with a feasible, not proven optimal, plan
             status = "Feasible (time limit)"
-        duals = True
         if m.params.integer:
             _fix_integers_and_resolve(m, _solver(name, m.params.time_limit))
         seconds = time.perf_counter() - t0
-        return SolveInfo(name, status, seconds, float(pulp.value(m.prob.objective)), duals)
+        return SolveInfo(name, status, seconds, float(pulp.value(m.prob.objective)))
     raise RuntimeError(f"no solver produced a plan ({last_error})")
 
 
