@@ -10,14 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimize.model import retention_rates
-from optimize.problem import PlanInputs, PlanParams
+from optimize.problem import PlanInputs, PlanParams, Retention
 from optimize.solution import STAFF_COLUMNS
 
 
 def greedy_plan(inputs: PlanInputs, params: PlanParams) -> dict[str, pd.DataFrame]:
     """Frames staff (same columns as the LP's plan_staff), hires and posts."""
-    ret, fallback, overall = retention_rates(inputs)
+    retention = Retention(inputs)
     dem = inputs.demand.set_index(["region", "stage", "subject", "year"])["demand"]
     cap = inputs.cap.set_index(["region", "year"])["cap"]
     cells = inputs.cells()
@@ -33,7 +32,7 @@ def greedy_plan(inputs: PlanInputs, params: PlanParams) -> dict[str, pd.DataFram
         start = {}
         exits = {}
         for (r, s, j, c), h in list(existing.items()):
-            rate = ret.get((r, s, j, c, t), fallback.get((r, s, t), overall))
+            rate = retention(r, s, j, c, t)
             existing[(r, s, j, c)] = h * rate
             start[(r, s, j)] = start.get((r, s, j), 0.0) + h
             exits[(r, s, j)] = exits.get((r, s, j), 0.0) + h * (1 - rate)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from forecast.grades import STAGES
-from optimize.problem import PlanInputs, PlanParams, certificates_for
+from optimize.problem import PlanInputs, PlanParams, Retention, certificates_for, lookup
 
 LAYERS = ("existing", "new")
 
@@ -52,10 +52,6 @@ class StaffingModel:
 
 def _var(m: "StaffingModel", prefix: str, n: int, cat: str) -> pulp.LpVariable:
     return m.prob.add_variable(f"{prefix}_{n}", lowBound=0, cat=cat)
-
-
-def _lookup(frame, keys, value):
-    return {tuple(k): float(v) for k, v in zip(frame[keys].itertuples(index=False, name=None), frame[value])}
 
 
 def define_variables(m: StaffingModel) -> None:
@@ -109,25 +105,11 @@ def _flows(m: StaffingModel):
     return inflow, outflow
 
 
-def retention_rates(inp: PlanInputs) -> dict:
-    """Retention per (r, s, j, c, t) of the existing layer; a cell with no
-    base-year staff takes its stage's rate in that area and year."""
-    ret = _lookup(inp.retention, ["region", "stage", "subject", "certificate", "year"], "rate")
-    w = inp.retention.assign(rw=inp.retention.rate * inp.retention.weight) if "weight" in inp.retention else None
-    if w is not None:
-        g = w.groupby(["region", "stage", "year"])
-        fallback = (g.rw.sum() / g.weight.sum()).to_dict()
-    else:
-        fallback = inp.retention.groupby(["region", "stage", "year"]).rate.mean().to_dict()
-    overall = float(inp.retention.rate.mean()) if len(inp.retention) else 1.0
-    return ret, fallback, overall
-
-
 def define_stock_balance_constraints(m: StaffingModel) -> None:
     """stock[t] = kept share of stock[t-1] + hires + moves in - moves out."""
     inp, par = m.inputs, m.params
-    ret, fallback, overall = retention_rates(inp)
-    start = _lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
+    retention = Retention(inp)
+    start = lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
     inflow, outflow = _flows(m)
     years = inp.years
     for key, var in m.stock.items():
@@ -135,7 +117,7 @@ def define_stock_balance_constraints(m: StaffingModel) -> None:
         terms = [(var, 1.0)]
         const = 0.0
         if layer == "existing":
-            rate = ret.get((r, s, j, c, t), fallback.get((r, s, t), overall))
+            rate = retention(r, s, j, c, t)
             if t == years[0]:
                 const = rate * start.get((r, s, j, c), 0.0)
             else:
@@ -153,7 +135,7 @@ def define_stock_balance_constraints(m: StaffingModel) -> None:
 
 def define_demand_balance_constraints(m: StaffingModel) -> None:
     """staff + temporary + shortfall - surplus = demand, per (r, s, j, t)."""
-    dem = _lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
+    dem = lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
     by_cell = {}
     for (layer, r, s, j, c, t), v in m.stock.items():
         by_cell.setdefault((r, s, j, t), []).append((v, 1.0))
@@ -163,7 +145,7 @@ def define_demand_balance_constraints(m: StaffingModel) -> None:
 
 
 def define_temporary_cap_constraints(m: StaffingModel) -> None:
-    dem = _lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
+    dem = lookup(m.inputs.demand, ["region", "stage", "subject", "year"], "demand")
     for key, v in m.temporary.items():
         v.upBound = m.params.temporary_share_max * dem.get(key, 0.0)
 
@@ -178,8 +160,8 @@ def define_post_constraints(m: StaffingModel) -> None:
     for key, terms in staff.items():
         m.add("post_occupancy", key, pulp.LpAffineExpression(terms + [(m.posts[key], -1.0)]),
               pulp.LpConstraintLE, 0.0)
-    cap = _lookup(inp.cap, ["region", "year"], "cap")
-    posts0 = _lookup(inp.posts, ["region", "stage"], "posts")
+    cap = lookup(inp.cap, ["region", "year"], "cap")
+    posts0 = lookup(inp.posts, ["region", "stage"], "posts")
     for r, t in itertools.product(inp.regions, inp.years):
         terms = [(m.posts[(r, s, t)], 1.0) for s in inp.stages]
         m.add("cap", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE, cap[(r, t)], elastic=True)

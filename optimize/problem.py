@@ -81,10 +81,11 @@ class PlanInputs:
     demand : region, stage, subject, year, demand (FTE), plan years only.
     stock : region, stage, subject, certificate, headcount (permanent persons
         in post in the base year).
-    retention : region, stage, subject, certificate, year, rate — share of the
-        base year's permanent staff of a cell in post in ``year`` that is still
-        in post a year later is ``rate`` for the step into ``year`` (from the
-        supply model; retirements and attrition).
+    retention : region, stage, subject, certificate, year, rate, weight —
+        ``rate`` is the share of a cell's base-year permanent staff in post in
+        ``year - 1`` who are still in post in ``year`` (from the supply model:
+        retirements and attrition); ``weight`` is that cell's staff in
+        ``year - 1`` (persons), used to average rates over a stage.
     posts : region, stage, posts (base-year establishment quota).
     cap : region, year, cap (posts, every plan year).
     base_year : the year whose staff and posts are given.
@@ -115,6 +116,27 @@ class PlanInputs:
         pairs = self.demand[["stage", "subject"]].drop_duplicates()
         order = {s: i for i, s in enumerate(STAGES)}
         return sorted(map(tuple, pairs.to_numpy()), key=lambda p: (order[p[0]], p[1]))
+
+
+def lookup(frame: pd.DataFrame, keys: list[str], value: str) -> dict:
+    """{tuple of key values: value} for a tidy frame."""
+    return dict(zip(frame[keys].itertuples(index=False, name=None), frame[value].astype(float)))
+
+
+class Retention:
+    """Retention of the existing layer by (region, stage, subject, certificate,
+    year). A cell with no base-year staff (teachers moved into it) takes its
+    stage's staff-weighted rate in that area and year."""
+
+    def __init__(self, inputs: PlanInputs):
+        r = inputs.retention
+        self.rates = lookup(r, ["region", "stage", "subject", "certificate", "year"], "rate")
+        g = r.assign(kept=r.rate * r.weight).groupby(["region", "stage", "year"])
+        self.stage_rates = (g.kept.sum() / g.weight.sum()).fillna(1.0).to_dict()
+
+    def __call__(self, region: str, stage: str, subject: str, certificate: str, year: int) -> float:
+        rate = self.rates.get((region, stage, subject, certificate, year))
+        return rate if rate is not None else self.stage_rates.get((region, stage, year), 1.0)
 
 
 def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame, cap: pd.DataFrame,

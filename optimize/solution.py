@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimize.model import StaffingModel
-from optimize.problem import PlanInputs
+from optimize.problem import Retention, lookup
 
 STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
                  "moves_in", "moves_out", "stock_end", "temporary", "shortfall", "surplus"]
@@ -18,20 +18,16 @@ def _val(v) -> float:
 
 def _retention_exits(m: StaffingModel) -> dict:
     """Exits per (r, s, j, t): stock at the end of t-1 (or base) less what stays."""
-    from optimize.model import retention_rates
     inp, par = m.inputs, m.params
-    ret, fallback, overall = retention_rates(inp)
-    start = {tuple(k): v for k, v in zip(
-        inp.stock[["region", "stage", "subject", "certificate"]].itertuples(index=False, name=None),
-        inp.stock.headcount)}
+    retention = Retention(inp)
+    start = lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
     exits, stock_start = {}, {}
     for (layer, r, s, j, c, t), v in m.stock.items():
         if t == inp.years[0]:
             prev = start.get((r, s, j, c), 0.0) if layer == "existing" else 0.0
         else:
             prev = _val(m.stock[(layer, r, s, j, c, t - 1)])
-        rate = ret.get((r, s, j, c, t), fallback.get((r, s, t), overall)) if layer == "existing" \
-            else 1 - par.new_hire_attrition
+        rate = retention(r, s, j, c, t) if layer == "existing" else 1 - par.new_hire_attrition
         key = (r, s, j, t)
         stock_start[key] = stock_start.get(key, 0.0) + prev
         exits[key] = exits.get(key, 0.0) + prev * (1 - rate)
@@ -42,8 +38,7 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     """Tidy frames staff, hires, moves, posts (without post values)."""
     inp = m.inputs
     stock_start, exits = _retention_exits(m)
-    dem = {tuple(k): v for k, v in zip(inp.demand[["region", "stage", "subject", "year"]].itertuples(
-        index=False, name=None), inp.demand.demand)}
+    dem = lookup(inp.demand, ["region", "stage", "subject", "year"], "demand")
     agg = {k: dict(hires=0.0, moves_in=0.0, moves_out=0.0, stock_end=0.0) for k in m.temporary}
     for (r, s, j, c, t), v in m.hires.items():
         agg[(r, s, j, t)]["hires"] += _val(v)
@@ -72,7 +67,7 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
                                          "certificate", "year", "teachers"])
     moves = moves.groupby(["region_from", "region_to", "stage_from", "stage_to", "subject", "certificate", "year"],
                           as_index=False).teachers.sum()
-    cap = {tuple(k): v for k, v in zip(inp.cap[["region", "year"]].itertuples(index=False, name=None), inp.cap.cap)}
+    cap = lookup(inp.cap, ["region", "year"], "cap")
     filled = staff.groupby(["region", "stage", "year"]).stock_end.sum()
     posts = pd.DataFrame([(r, s, t, _val(v), cap[(r, t)], float(filled.get((r, s, t), 0.0)))
                           for (r, s, t), v in m.posts.items()],

@@ -6,14 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from forecast.cohort import CohortModel, Projection
 from forecast.demand import DemandParams, demand
 from forecast.errors import InputError
 from forecast.grades import STAGES, GradeMap
-from forecast.gap import GAP_KEYS, no_action_gap, turning_points
+from forecast.gap import no_action_gap, turning_points
 from forecast.peaks import peak_table
 from forecast.supply import SupplyParams, estimate_attrition, project_supply
 from optimize.plan import Plan, solve_plan

@@ -6,6 +6,15 @@ from optimize.testing import assert_moves_certified, assert_plan_identities
 from conftest import tiny_inputs
 
 
+def wave_inputs():
+    """Primary needs 12 in 2025-26 and 2 after; junior 2, then 12 from 2027; cap 14."""
+    years = [2025, 2026, 2027, 2028]
+    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
+    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
+    return tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
+                       posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+
+
 def test_single_stage_hires_exactly_the_gap(simple_params):
     # 3 teachers, demand 5 in both years, nobody leaves: hire 2 in year 1.
     # objective = salary 5 x 2 years + hiring 2 x 10 = 30
@@ -24,11 +33,7 @@ def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_p
     # junior-certified teachers into primary in year 1 and move them up in year 3:
     # salary 14 x 4 + hiring 10 x 10 x 1.05 (one level above) + moves 10 x 1 = 171,
     # no shortfall, no surplus. Senior-certified hires would cost 10 x 10 x 1.10.
-    years = [2025, 2026, 2027, 2028]
-    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
-    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
-    inp = tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
-                      posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+    inp = wave_inputs()
     plan = solve_plan(inp, simple_params)
     assert plan.info.objective == pytest.approx(171, abs=1e-6)
     hires = plan.hires.groupby(["stage", "certificate", "year"]).teachers.sum()
@@ -52,11 +57,7 @@ def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_p
 
 
 def test_comparison_cost_matches_the_lp_objective(simple_params):
-    years = [2025, 2026, 2027, 2028]
-    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
-    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
-    inp = tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
-                      posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+    inp = wave_inputs()
     plan = solve_plan(inp, simple_params)
     lp = plan.comparison().query("plan == 'lp'")
     assert lp.objective.sum() == pytest.approx(plan.info.objective, rel=1e-9)

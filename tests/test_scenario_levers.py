@@ -59,8 +59,8 @@ def test_roster_history_sets_attrition(tmp_path):
     # a year earlier, everyone aged 30+ was one year younger and 10% more numerous
     prev = r[r.age >= 31].assign(age=lambda d: d.age - 1, headcount=lambda d: d.headcount / 0.9)
     prev.to_csv(tmp_path / "roster_2023.csv", index=False)
-    (tmp_path / "s.toml").write_text(f'extends = "default"\n[data]\nroster_previous = "roster_2023.csv"\n'
-                                     f'[forecast]\npaths = 20\n', encoding="utf-8")
+    (tmp_path / "s.toml").write_text('extends = "default"\n[data]\nroster_previous = "roster_2023.csv"\n'
+                                     '[forecast]\npaths = 20\n', encoding="utf-8")
     res = run(load_scenario(tmp_path / "s.toml"))
     assert "roster_previous" in res.input_hashes
     base = run(load_scenario().override(forecast={"paths": 20}))
