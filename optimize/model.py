@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from forecast.grades import STAGES
-from optimize.problem import PlanInputs, PlanParams, Retention, certificates_for, lookup
+from optimize.problem import PlanInputs, PlanParams, Retention, certificates_for, hiring_certificates, lookup
 
 LAYERS = ("existing", "new")
 
@@ -63,8 +63,7 @@ def define_variables(m: StaffingModel) -> None:
         for c in certificates_for(s):
             m.stock[(layer, r, s, j, c, t)] = _var(m, "stock", len(m.stock), pulp.LpContinuous)
     for r, (s, j), t in itertools.product(regions, cells, years):
-        hire_certs = certificates_for(s) if par.upper_certificate_hiring else (s,)
-        for c in hire_certs:
+        for c in hiring_certificates(s, par.hiring_certificates):
             m.hires[(r, s, j, c, t)] = _var(m, "hire", len(m.hires), cat)
         m.temporary[(r, s, j, t)] = _var(m, "temp", len(m.temporary), pulp.LpContinuous)
         m.shortfall[(r, s, j, t)] = _var(m, "short", len(m.shortfall), pulp.LpContinuous)

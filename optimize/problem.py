@@ -22,6 +22,24 @@ def may_teach(certificate: str, stage: str) -> bool:
     return certificate in certificates_for(stage)
 
 
+HIRING_RULES = ("any", "own", "upper")
+
+
+def hiring_certificates(stage: str, rule: str) -> tuple[str, ...]:
+    """Certificates a stage may recruit under a recruitment policy: 'any'
+    certificate valid for the stage, only the stage's 'own', or only 'upper'
+    (certified for a higher stage, so they can follow the wave up; a stage
+    with nothing above it recruits its own)."""
+    valid = certificates_for(stage)
+    if rule == "own":
+        return (stage,)
+    if rule == "upper":
+        return valid[1:] or valid
+    if rule == "any":
+        return valid
+    raise ValueError(f"hiring rule '{rule}' is not one of {HIRING_RULES}")
+
+
 @dataclass(frozen=True)
 class PlanParams:
     """Costs (yuan), weights and limits of the plan. Values are planning
@@ -50,6 +68,7 @@ class PlanParams:
     budget : yuan per year for salaries, hires, moves and cover; None = none.
     elastic_weight : objective weight per unit by which a hard limit is broken.
     integer : hires and moves in whole persons (MIP).
+    hiring_certificates : recruitment policy, see ``hiring_certificates()``.
     """
 
     salary: float = 200_000
@@ -71,7 +90,7 @@ class PlanParams:
     elastic_weight: float = 10_000_000
     integer: bool = False
     time_limit: float = 120.0
-    upper_certificate_hiring: bool = True
+    hiring_certificates: str = "any"
 
 
 @dataclass

@@ -38,6 +38,23 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from scenarios.compare import compare, library, write_comparison
+    from scenarios.schema import load_scenario
+
+    files = args.scenarios or library()
+    scenarios = [load_scenario(f) for f in files]  # all validated before any runs
+    comp = compare(scenarios, progress=_progress())
+    folder = write_comparison(comp, args.out, args.lang)
+    table = comp.summary
+    print("scenario                    shortfall 3y  after plan  all years  peak posts     hires   cost (100m)")
+    for r in table.itertuples(index=False):
+        print(f"{r.scenario:<26} {r.shortfall_no_action_3y:>13,.0f} {r.shortfall_3y:>11,.0f} "
+              f"{r.shortfall_all_years:>10,.0f} {r.posts_peak:>11,.0f} {r.hires:>9,.0f} {r.cost / 1e8:>12,.1f}")
+    print(folder)
+    return 0
+
+
 def cmd_rerun(args) -> int:
     from scenarios.output import write_run
     from scenarios.rerun import scenario_from_manifest
@@ -45,7 +62,11 @@ def cmd_rerun(args) -> int:
 
     scenario = scenario_from_manifest(args.manifest)
     result = run(scenario, progress=_progress())
-    out = args.out if args.out is not None else args.manifest.resolve().parent.parent
+    out = args.out
+    if out is None:  # beside the old run; a compared scenario's run goes beside the comparison
+        out = args.manifest.resolve().parent.parent
+        if (out / "comparison.csv").exists():
+            out = out.parent
     folder = write_run(result, out, args.lang or "zh")
     print(folder)
     return 0
@@ -108,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="runs", type=Path, help="folder for run folders (default: ./runs)")
     r.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
     r.set_defaults(func=cmd_run)
+    c = sub.add_parser("compare", help="run several scenarios and compare them (default: the scenario library)")
+    c.add_argument("scenarios", nargs="*", type=Path, help="scenario TOML files; the first is the reference")
+    c.add_argument("--out", default="runs", type=Path, help="folder for the comparison folder (default: ./runs)")
+    c.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
+    c.set_defaults(func=cmd_compare)
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")
     v.set_defaults(func=cmd_validate)

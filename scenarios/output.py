@@ -9,6 +9,7 @@ import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from scenarios.runner import RunResult
 
@@ -44,29 +45,37 @@ def manifest(result: RunResult, lang: str) -> dict:
     }
 
 
+def safe_name(name: str) -> str:
+    """``name`` made safe as a folder name (letters, digits, - and _)."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "run"
+
+
 def _folder_name(name: str) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "run"
-    return f"{stamp}-{safe}"
+    return f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{safe_name(name)}"
 
 
-def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
-    """Write CSVs, report.pdf and manifest.json into a new folder in
-    ``out_dir`` and return its path. Everything is written into a hidden
-    temporary folder first and renamed into place when complete, so a run that
-    fails or is killed leaves no partial run folder."""
-    from scenarios.report import write_report
+def write_frames(result: RunResult, folder: Path) -> None:
+    """The run's CSVs (one per frame, see README) into ``folder``."""
+    for name, frame in result.frames().items():
+        frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
 
+
+def write_manifest(result: RunResult, folder: Path, lang: str) -> None:
+    (folder / "manifest.json").write_text(json.dumps(manifest(result, lang), ensure_ascii=False, indent=2,
+                                                     default=str), encoding="utf-8")
+
+
+def atomic_folder(out_dir: str | Path, name: str, fill: Callable[[Path], None]) -> Path:
+    """Create a new folder ``<out_dir>/<timestamp>-<name>`` holding what
+    ``fill(tmp)`` writes. Everything is written into a hidden temporary folder
+    first and renamed into place when complete, so a run that fails or is
+    killed leaves no partial folder, and no existing folder is touched."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
     try:
-        for name, frame in result.frames().items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
-        write_report(result, tmp / "report.pdf", lang)
-        (tmp / "manifest.json").write_text(json.dumps(manifest(result, lang), ensure_ascii=False, indent=2,
-                                                      default=str), encoding="utf-8")
-        base = _folder_name(result.scenario.name)
+        fill(tmp)
+        base = _folder_name(name)
         for i in range(1000):
             final = out_dir / (base if i == 0 else f"{base}-{i + 1}")
             if final.exists():
@@ -78,7 +87,20 @@ def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
                     continue
                 raise
             return final
-        raise RuntimeError(f"{out_dir}: could not find a free run folder name")
+        raise RuntimeError(f"{out_dir}: could not find a free folder name")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
+    """Write CSVs, report.pdf and manifest.json into a new run folder in
+    ``out_dir`` (atomically, see ``atomic_folder``) and return its path."""
+    from scenarios.report import write_report
+
+    def fill(tmp: Path) -> None:
+        write_frames(result, tmp)
+        write_report(result, tmp / "report.pdf", lang)
+        write_manifest(result, tmp, lang)
+
+    return atomic_folder(out_dir, result.scenario.name, fill)

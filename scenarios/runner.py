@@ -98,6 +98,8 @@ def demand_params(s: Scenario) -> DemandParams:
     for key in ("teacher_share", "kindergarten_teachers_per_class"):
         if key in sec:
             kw[key] = float(sec[key])
+    if "selection_groups" in sec:
+        kw["selection_groups"] = {k: float(v) for k, v in sec["selection_groups"].items()}
     return DemandParams(**{**d.__dict__, **kw})
 
 
@@ -118,7 +120,7 @@ def supply_params(s: Scenario, estimated: dict | None = None) -> SupplyParams:
 
 def plan_params(s: Scenario) -> PlanParams:
     d = PlanParams()
-    sec = {k: v for k, v in s.settings.get("plan", {}).items() if k not in ("years", "cap_change", "solver")}
+    sec = {k: v for k, v in s.settings.get("plan", {}).items() if k not in ("years", "cap_change", "freeze_cap", "solver")}
     if "graduate_supply" in sec:
         sec["graduate_supply"] = {**d.graduate_supply, **sec["graduate_supply"]}
     return PlanParams(**{**d.__dict__, **sec})
@@ -162,16 +164,32 @@ def _check_consistency(s: Scenario, t: dict[str, pd.DataFrame]) -> None:
         if miss:
             errs.append(f"{s.data_path('cap')}: region {region} has no cap for years {miss[:5]}"
                         f"{'…' if len(miss) > 5 else ''}")
+    change = float(s.get("plan", "cap_change", 0))
+    later = t["cap"][t["cap"].year > base]
+    smallest = later.groupby("year").cap.sum().min() if len(later) else 0.0
+    if change < -smallest:
+        errs.append(f"{s.path}: plan.cap_change {change:,.0f} leaves a negative cap; the district cap is "
+                    f"{smallest:,.0f} posts in its smallest plan year, so the change must be at least {-smallest:,.0f}")
+    if s.get("plan", "freeze_cap", False):
+        lacking = sorted(regions - set(t["cap"][t["cap"].year == base].region))
+        if lacking:
+            errs.append(f"{s.data_path('cap')}: plan.freeze_cap holds each area's cap at the base year {base}, "
+                        f"but regions {lacking} have no cap for {base}")
     if not (t["posts"].year == base).any():
         errs.append(f"{s.data_path('posts')}: no posts for the base year {base}")
     if errs:
         raise InputError("\n".join(errs))
 
 
-def _cap_with_change(cap: pd.DataFrame, change: float, base: int) -> pd.DataFrame:
-    """Add ``change`` posts to the district cap from the first plan year,
-    shared among areas in proportion to their caps."""
+def _cap_with_change(cap: pd.DataFrame, change: float, base: int, freeze: bool = False) -> pd.DataFrame:
+    """Each area's cap (posts) by year: held at its base-year value if
+    ``freeze``, then ``change`` posts added to the district cap from the first
+    plan year, shared among areas in proportion to their caps."""
     cap = cap.copy()
+    if freeze:
+        at_base = cap[cap.year == base].set_index("region").cap
+        later = cap.year > base
+        cap.loc[later, "cap"] = cap.loc[later, "region"].map(at_base).to_numpy()
     if change:
         later = cap.year > base
         share = cap.cap / cap[later].groupby("year").cap.transform("sum")
@@ -264,7 +282,8 @@ def run(s: Scenario, progress=None) -> RunResult:
     say("staffing plan")
     t = time.perf_counter()
     years = list(range(base + 1, base + plan_years + 1))
-    cap = _cap_with_change(tables["cap"], float(s.get("plan", "cap_change", 0)), base)
+    cap = _cap_with_change(tables["cap"], float(s.get("plan", "cap_change", 0)), base,
+                           bool(s.get("plan", "freeze_cap", False)))
     inputs = plan_inputs(dem, supply, tables["posts"], cap, base, years)
     plan = solve_plan(inputs, plan_params(s), solver=s.get("plan", "solver", "highs"))
     timings["plan"] = time.perf_counter() - t

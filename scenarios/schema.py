@@ -15,8 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import InputError
+from forecast.errors import InputError, Problem
+from forecast.curriculum import SUBJECTS
 from forecast.grades import STAGES
+from optimize.problem import HIRING_RULES
 
 DEFAULT_DIR = Path(str(resources.files("scenarios") / "default"))
 DEFAULT_SCENARIO = DEFAULT_DIR / "baseline.toml"
@@ -25,8 +27,8 @@ DATA_TABLES = ("births", "enrolment", "roster", "posts", "cap")
 
 @dataclass(frozen=True)
 class Spec:
-    """What a key may hold: ``kind`` is a Python type, or 'stage_map' for a
-    table keyed by stage name; ``lo``/``hi`` bound numbers; ``choices`` lists
+    """What a key may hold: ``kind`` is a Python type, 'stage_map' or
+    'subject_map' for a table of numbers keyed by stage or subject name; ``lo``/``hi`` bound numbers; ``choices`` lists
     allowed strings."""
 
     kind: Any
@@ -37,6 +39,7 @@ class Spec:
 
 
 NUM = (int, float)
+MAP_KEYS = {"stage_map": ("stage", STAGES), "subject_map": ("subject", SUBJECTS)}
 SCHEMA: dict[str, dict[str, Spec] | Spec] = {
     "name": Spec(str),
     "title": Spec(str),
@@ -70,6 +73,7 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
         "class_size": Spec("stage_map", 5, 80),
         "load": Spec("stage_map", 1, 40),
         "kindergarten_teachers_per_class": Spec(NUM, 0.5, 5.0),
+        "selection_groups": Spec("subject_map", 0.0, 5.0),
     },
     "supply": {
         "temporary_attrition": Spec(NUM, 0.0, 1.0),
@@ -95,7 +99,8 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
         "region_move_share": Spec(NUM, 0.0, 1.0),
         "budget": Spec(NUM, 0, 1e13),
         "integer": Spec(bool),
-        "upper_certificate_hiring": Spec(bool),
+        "hiring_certificates": Spec(str, choices=HIRING_RULES),
+        "freeze_cap": Spec(bool),
         "time_limit": Spec(NUM, 1, 86_400),
         "solver": Spec(str, choices=("highs", "cbc")),
     },
@@ -103,8 +108,9 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
 
 
 def _type_name(kind) -> str:
-    if kind == "stage_map":
-        return f"a table of numbers keyed by stage ({', '.join(STAGES)})"
+    if kind in MAP_KEYS:
+        what, keys = MAP_KEYS[kind]
+        return f"a table of numbers keyed by {what} ({', '.join(keys)})"
     if kind == NUM:
         return "a number"
     return {int: "a whole number", str: "a string", bool: "true or false", list: "a list"}[kind]
@@ -131,14 +137,15 @@ def _check_value(src: str, key: str, spec: Spec, value) -> list[str]:
     errs = []
     if spec.kind == "adjustments":
         return _check_adjustments(src, key, value)
-    if spec.kind == "stage_map":
+    if spec.kind in MAP_KEYS:
         if not isinstance(value, dict):
             return [f"{src}: key '{key}' must be {_type_name(spec.kind)}"]
-        for stage, v in value.items():
-            if stage not in STAGES:
-                errs.append(f"{src}: key '{key}.{stage}': unknown stage (allowed: {', '.join(STAGES)})")
+        what, keys = MAP_KEYS[spec.kind]
+        for name, v in value.items():
+            if name not in keys:
+                errs.append(f"{src}: key '{key}.{name}': unknown {what} (allowed: {', '.join(keys)})")
             else:
-                errs += _check_value(src, f"{key}.{stage}", Spec(NUM, spec.lo, spec.hi), v)
+                errs += _check_value(src, f"{key}.{name}", Spec(NUM, spec.lo, spec.hi), v)
         return errs
     ok = isinstance(value, spec.kind) and not (spec.kind in (NUM, int) and isinstance(value, bool))
     if not ok:
@@ -169,7 +176,7 @@ def validate_dict(raw: dict, src: str) -> None:
         else:
             errs += _check_value(src, key, spec, value)
     if errs:
-        raise InputError("\n".join(errs), src)
+        raise InputError([Problem("", e) for e in errs])
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -249,7 +256,13 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     merged: dict = {}
     for layer in reversed(layers):
         merged = _merge(merged, {k: v for k, v in layer.items() if k != "extends"})
-    merged.setdefault("name", path.stem)
+    # a scenario's name, title and description are its own, never its parent's
+    for key in ("name", "title", "description"):
+        merged.pop(key, None)
+    merged["name"] = layers[0].get("name", path.stem)
+    merged["title"] = layers[0].get("title", merged["name"])
+    if "description" in layers[0]:
+        merged["description"] = layers[0]["description"]
     missing = [f"data.{t}" for t in DATA_TABLES if t not in merged.get("data", {})]
     missing += [] if "base_year" in merged.get("data", {}) else ["data.base_year"]
     if missing:

@@ -60,8 +60,16 @@ def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run):
     assert digest(folder) == before
 
 
-def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run):
-    folder = first_run[1]
+@pytest.fixture(scope="module")
+def english_run(tmp_path_factory):
+    proc = staffcast("run", "--lang", "en", "--out", str(tmp_path_factory.mktemp("runs_en")))
+    assert proc.returncode == 0, proc.stderr
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("lang,word", [("zh", "缺编"), ("en", "Shortfall")])
+def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run, english_run, lang, word):
+    folder = first_run[1] if lang == "zh" else english_run
     pdf = PdfReader(folder / "report.pdf")
     assert len(pdf.pages) == 9
     fonts = set()
@@ -74,7 +82,7 @@ def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run
                 assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), "font not embedded"
     assert any("NotoSansCJK" in f for f in fonts), fonts
     text = pdf.pages[0].extract_text()
-    assert "缺编" in text  # Chinese came through as text, not boxes
+    assert word in text  # Chinese came through as text, not boxes
     gap = pd.read_csv(folder / "gap.csv")
     staff = pd.read_csv(folder / "plan_staff.csv")
     years = sorted(staff.year.unique())[:3]
@@ -84,23 +92,44 @@ def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run
     assert f"{after:,.0f}" in text
 
 
-@pytest.mark.parametrize("content,needle", [
-    (None, "not found"),
-    ("x = [", "not valid TOML"),
-    ("colour = 1\n", "unknown key 'colour'"),
-    ('extends = "default"\n[plan]\ncap_change = "lots"\n', "plan.cap_change"),
+NEGATIVE_CAP = "region,year,cap\n" + "".join(f"{r},{y},{-5 if (r, y) == ('east', 2027) else 4000}\n"
+                                             for r in ("central", "north", "northeast", "east", "south")
+                                             for y in range(2024, 2036))
+
+
+@pytest.mark.parametrize("files,needle", [
+    ({}, "not found"),
+    ({"s.toml": "x = ["}, "not valid TOML"),
+    ({"s.toml": "colour = 1\n"}, "unknown key 'colour'"),
+    ({"s.toml": 'extends = "default"\n[plan]\ncap_change = "lots"\n'}, "plan.cap_change"),
+    ({"s.toml": 'extends = "default"\n[demand]\nstaff_ratio = { primry = 13.0 }\n'},
+     "'demand.staff_ratio.primry': unknown stage (allowed: preschool, primary, junior, senior)"),
+    ({"s.toml": 'extends = "default"\n[plan]\ncap_change = -20000\n'}, "leaves a negative cap"),
+    ({"s.toml": 'extends = "default"\n[data]\ncap = "cap.csv"\n', "cap.csv": NEGATIVE_CAP},
+     "cap.csv, row 41, column 'cap': out of range"),
+    ({"s.toml": 'extends = "t.toml"\n', "t.toml": 'extends = "s.toml"\n'}, "'extends' makes a cycle"),
+    ({"s.toml": 'extends = "default"\n[data]\nbirths = "births_2024.csv"\n'}, "births_2024.csv: births file not found"),
 ])
-def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, content, needle):
+def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, files, needle):
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
     path = tmp_path / "s.toml"
-    if content is not None:
-        path.write_text(content, encoding="utf-8")
-    for command in ("run", "validate"):
-        proc = staffcast(command, str(path), *(["--out", str(tmp_path / "runs")] if command == "run" else []))
+    for command in ("run", "validate", "compare"):
+        proc = staffcast(command, str(path), *(["--out", str(tmp_path / "runs")] if command != "validate" else []))
         assert proc.returncode == 2
         assert "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], proc.stderr
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_compare_refuses_every_scenario_before_running_any(tmp_path):
+    from scenarios.compare import library
+
+    (tmp_path / "bad.toml").write_text('extends = "default"\n[forecast]\nestimator = "arima"\n', encoding="utf-8")
+    proc = staffcast("compare", str(library()[0]), str(tmp_path / "bad.toml"), "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2 and "allowed: mean, ses, damped" in proc.stderr
+    assert not (tmp_path / "runs").exists()
 
 
 def test_validate_accepts_the_default_baseline():

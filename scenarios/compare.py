@@ -1,0 +1,157 @@
+"""Compare scenarios: what each one changes, by stage and year and in total.
+
+``staffcast compare A.toml B.toml …`` runs each scenario and writes one new
+folder with the comparison (CSVs and a PDF) and, in a sub-folder per
+scenario, that run's own CSVs and manifest (so each can be re-run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from forecast.grades import STAGES
+from optimize.plan import plan_costs
+from scenarios.output import atomic_folder, safe_name, write_frames, write_manifest
+from scenarios.runner import RunResult, run
+from scenarios.schema import Scenario
+
+LIBRARY_DIR = Path(__file__).parent / "library"
+
+STAGE_YEAR_COLUMNS = ["scenario", "stage", "year", "demand", "shortfall_no_action", "shortfall", "temporary",
+                      "posts_used", "hires", "moves_in", "moves_out", "surplus"]
+
+
+def title(result: RunResult, lang: str | None = None) -> str:
+    """The scenario's title; 'zh' or 'en' picks one side of "中文 / English"."""
+    t = result.scenario.settings.get("title", result.scenario.name)
+    if lang and " / " in t:
+        zh, en = t.split(" / ", 1)
+        return zh if lang == "zh" else en
+    return t
+
+
+def by_stage_year(result: RunResult, name: str) -> pd.DataFrame:
+    """One scenario's plan by stage and plan year: demand, no-action and
+    remaining shortfall, temporary cover, permanent posts used, surplus (FTE);
+    hires and moves between stages in and out (persons)."""
+    staff, gap, moves = result.plan.staff, result.gap, result.plan.moves
+    years = sorted(staff.year.unique())
+    keys = ["stage", "year"]
+    out = staff.groupby(keys)[["demand", "shortfall", "temporary", "hires", "surplus"]].sum()
+    out["posts_used"] = staff.groupby(keys).stock_end.sum()
+    out["shortfall_no_action"] = gap[gap.year.isin(years)].groupby(keys).shortfall.sum()
+    stage_moves = moves[(moves.region_from == moves.region_to) & (moves.stage_from != moves.stage_to)]
+    out["moves_in"] = stage_moves.groupby(["stage_to", "year"]).teachers.sum().rename_axis(keys)
+    out["moves_out"] = stage_moves.groupby(["stage_from", "year"]).teachers.sum().rename_axis(keys)
+    out = out.fillna(0.0).reset_index().assign(scenario=name)
+    out["stage"] = pd.Categorical(out.stage, STAGES, ordered=True)
+    return out.sort_values(keys, ignore_index=True)[STAGE_YEAR_COLUMNS].astype({"stage": str})
+
+
+def costs_by_year(result: RunResult, name: str) -> pd.DataFrame:
+    """One scenario's plan cost by year and item (yuan)."""
+    p = result.plan
+    c = plan_costs(p.staff, p.moves, p.hires, p.params)
+    c["total"] = c.sum(axis=1)
+    return c.rename_axis("year").reset_index().assign(scenario=name)[
+        ["scenario", "year", "salary", "hiring", "temporary", "stage_moves", "region_moves", "total"]]
+
+
+def summary_row(result: RunResult, name: str) -> dict:
+    """One scenario in numbers: FTE-years of shortfall (next three years with
+    no action and after the plan; all plan years after the plan), temporary
+    cover (FTE-years), posts (peak posts used; post-years over the plan; extra
+    posts needed), hires and moves (persons), cost (yuan), surplus in the last
+    plan year (FTE) and hard limits broken."""
+    s = result.summary()
+    st, mv = result.plan.staff, result.plan.moves
+    used = st.groupby("year").stock_end.sum()
+    last = st.year.max()
+    return {
+        "scenario": name, "title": title(result),
+        "shortfall_no_action_3y": s["shortfall_no_action"], "shortfall_3y": s["shortfall_after_plan"],
+        "shortfall_all_years": float(st.shortfall.sum()), "temporary": float(st.temporary.sum()),
+        "posts_peak": float(used.max()), "post_years": float(used.sum()), "posts_needed": s["posts_needed"],
+        "hires": float(st.hires.sum()),
+        "stage_moves": float(mv[(mv.region_from == mv.region_to)].teachers.sum()),
+        "region_moves": float(mv[(mv.region_from != mv.region_to)].teachers.sum()),
+        "cost": float(costs_by_year(result, name).total.sum()),
+        "end_surplus": float(st[st.year == last].surplus.sum()),
+        "violations": int(len(result.plan.violations)),
+    }
+
+
+@dataclass
+class Comparison:
+    """Several runs side by side. ``names`` are unique labels in run order
+    (the first is the reference in the PDF's differences)."""
+
+    results: list[RunResult]
+    names: list[str]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per scenario (see ``summary_row``)."""
+        return pd.DataFrame([summary_row(r, n) for r, n in zip(self.results, self.names)])
+
+    @property
+    def stage_year(self) -> pd.DataFrame:
+        """scenario, stage, year and the plan's numbers (see ``by_stage_year``)."""
+        return pd.concat([by_stage_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        """scenario, year and cost by item (yuan)."""
+        return pd.concat([costs_by_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"comparison": self.summary, "comparison_by_stage_year": self.stage_year,
+                "comparison_costs": self.costs}
+
+
+def unique_names(results: list[RunResult]) -> list[str]:
+    names: list[str] = []
+    for r in results:
+        base = safe_name(r.scenario.name)
+        n, i = base, 2
+        while n in names:
+            n, i = f"{base}-{i}", i + 1
+        names.append(n)
+    return names
+
+
+def library() -> list[Path]:
+    """The ready scenarios for the default district, baseline first."""
+    files = sorted(LIBRARY_DIR.glob("*.toml"))
+    return sorted(files, key=lambda f: f.stem != "baseline")
+
+
+def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None) -> Comparison:
+    """Run every scenario (in order) and put them side by side."""
+    results = []
+    for i, s in enumerate(scenarios, 1):
+        say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
+        results.append(run(s, progress=say))
+    return Comparison(results, unique_names(results))
+
+
+def write_comparison(comp: Comparison, out_dir: str | Path, lang: str = "zh") -> Path:
+    """Write comparison.csv, comparison_by_stage_year.csv, comparison_costs.csv
+    and report.pdf, plus one sub-folder per scenario with its CSVs and
+    manifest, into a new folder in ``out_dir`` (atomically)."""
+    from scenarios.compare_report import write_comparison_report
+
+    def fill(tmp: Path) -> None:
+        for name, frame in comp.frames().items():
+            frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
+        for result, name in zip(comp.results, comp.names):
+            sub = tmp / name
+            sub.mkdir()
+            write_frames(result, sub)
+            write_manifest(result, sub, lang)
+        write_comparison_report(comp, tmp / "report.pdf", lang)
+
+    return atomic_folder(out_dir, "compare", fill)

@@ -1,0 +1,121 @@
+"""The scenario library: every scenario runs, and each moves the results the
+way a planner expects; the comparison's CSVs and PDF."""
+import json
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from scenarios import load_scenario
+from scenarios.compare import compare, library, write_comparison
+
+NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen", "cap_plus_200",
+         "upper_certificate_on", "upper_certificate_off", "class_based", "class_size_40", "course_selection_wide",
+         "no_temporary_cover"}
+
+
+@pytest.fixture(scope="module")
+def comp():
+    return compare([load_scenario(f) for f in library()])
+
+
+@pytest.fixture(scope="module")
+def table(comp):
+    return comp.summary.set_index("scenario")
+
+
+def _demand(comp, name, stage=None, region=None):
+    r = comp.results[comp.names.index(name)]
+    d = r.plan.staff
+    if stage:
+        d = d[d.stage == stage]
+    if region:
+        d = d[d.region == region]
+    return d.demand.sum()
+
+
+def test_the_library_is_complete_and_every_scenario_solves_within_its_limits(comp, table):
+    assert set(comp.names) == NAMES and comp.names[0] == "baseline"
+    assert (table.violations == 0).all()
+    for r in comp.results:
+        assert r.plan.info.status == "Optimal"
+
+
+def test_lower_births_mean_less_shortfall_and_higher_births_more(table):
+    assert table.shortfall_all_years["births_low"] < table.shortfall_all_years["baseline"] \
+        < table.shortfall_all_years["births_high"]
+    assert table.hires["births_low"] < table.hires["baseline"] < table.hires["births_high"]
+
+
+def test_a_frozen_cap_leaves_more_shortfall_or_cover_than_more_posts(table):
+    gap = table.shortfall_all_years + table.temporary
+    assert gap["cap_frozen"] > gap["cap_plus_200"] + 500
+    assert table.posts_peak["cap_plus_200"] == pytest.approx(table.posts_peak["cap_frozen"] + 200, abs=1e-3)
+    # the default district's cap data is frozen already: the same plan as the baseline
+    assert table.shortfall_all_years["cap_frozen"] == pytest.approx(table.shortfall_all_years["baseline"], abs=1e-3)
+
+
+def test_recruiting_upper_certified_teachers_uses_fewer_posts_over_the_wave(comp, table):
+    assert table.post_years["upper_certificate_on"] < table.post_years["upper_certificate_off"]
+    assert table.shortfall_all_years["upper_certificate_on"] <= table.shortfall_all_years["upper_certificate_off"] + 1e-3
+    hires = {n: comp.results[comp.names.index(n)].plan.hires for n in ("upper_certificate_on", "upper_certificate_off")}
+    on, off = hires["upper_certificate_on"], hires["upper_certificate_off"]
+    assert (on[on.stage == "primary"].certificate != "primary").all()
+    assert (off.certificate == off.stage).all()
+    # the upper-certified follow the wave: more moves up from primary to junior
+    up = lambda n: comp.results[comp.names.index(n)].plan.moves.query(
+        "stage_from == 'primary' and stage_to == 'junior'").teachers.sum()
+    assert up("upper_certificate_on") > up("upper_certificate_off")
+
+
+def test_smaller_classes_and_wider_course_selection_need_more_teachers(comp, table):
+    assert _demand(comp, "class_size_40") > 1.1 * _demand(comp, "class_based")
+    assert table.shortfall_all_years["class_size_40"] > table.shortfall_all_years["class_based"] + 1000
+    wide, base = "course_selection_wide", "class_based"
+    assert _demand(comp, wide, "senior") > 1.05 * _demand(comp, base, "senior")
+    for stage in ("preschool", "primary", "junior"):
+        assert _demand(comp, wide, stage) == pytest.approx(_demand(comp, base, stage))
+    assert table.shortfall_all_years[wide] > table.shortfall_all_years[base]
+
+
+def test_class_based_demand_starts_where_the_staffing_ratio_does(comp):
+    # the class scenario's effective loads are calibrated to the base year
+    first = lambda n: comp.results[comp.names.index(n)].demand.query("year == 2024").demand.sum()
+    assert first("class_based") == pytest.approx(first("baseline"), rel=0.01)
+
+
+def test_new_housing_needs_more_teachers_in_its_area_only(comp, table):
+    assert _demand(comp, "migration_east", region="east") > _demand(comp, "baseline", region="east") + 200
+    assert _demand(comp, "migration_east", region="north") == pytest.approx(_demand(comp, "baseline", region="north"))
+    assert table.shortfall_all_years["migration_east"] > table.shortfall_all_years["baseline"]
+
+
+def test_without_temporary_cover_the_shortfall_grows(table):
+    assert table.temporary["no_temporary_cover"] == 0
+    assert table.shortfall_all_years["no_temporary_cover"] > table.shortfall_all_years["baseline"] + 1000
+
+
+@pytest.mark.parametrize("lang,word", [("zh", "缺编"), ("en", "Shortfall")])
+def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
+    folder = write_comparison(comp, tmp_path, lang)
+    summary = pd.read_csv(folder / "comparison.csv")
+    assert list(summary.scenario) == comp.names
+    by = pd.read_csv(folder / "comparison_by_stage_year.csv")
+    # the stage-year table adds up to the per-scenario totals
+    totals = by.groupby("scenario", sort=False).shortfall.sum()
+    assert totals.to_numpy() == pytest.approx(summary.shortfall_all_years.to_numpy(), abs=1e-3)
+    costs = pd.read_csv(folder / "comparison_costs.csv").groupby("scenario", sort=False).total.sum()
+    assert costs.to_numpy() == pytest.approx(summary.cost.to_numpy(), rel=1e-9)
+    for name in comp.names:  # each scenario's own run, re-runnable from its manifest
+        staff = pd.read_csv(folder / name / "plan_staff.csv")
+        assert staff.shortfall.sum() == pytest.approx(summary.set_index("scenario").shortfall_all_years[name],
+                                                      abs=1e-3)
+        assert json.loads((folder / name / "manifest.json").read_text(encoding="utf-8"))["scenario"]["name"] == name
+    pdf = PdfReader(folder / "report.pdf")
+    assert len(pdf.pages) == 6
+    fonts = {str(f.get_object()["/BaseFont"]) for p in pdf.pages for f in p["/Resources"].get("/Font", {}).values()}
+    assert any("NotoSansCJK" in f for f in fonts)
+    text = pdf.pages[0].extract_text()
+    assert word in text
+    base = summary.iloc[0]
+    assert f"{base.shortfall_3y:,.0f}" in text and f"{base.hires:,.0f}" in text
