@@ -87,7 +87,7 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
     "plan": {
         "years": Spec(int, 1, 30),
         "cap_change": Spec(NUM, -1e6, 1e6),
-        "salary": Spec(NUM, 0, 1e8), "hire_cost": Spec(NUM, 0, 1e8),
+        "salary": Spec(NUM, 0, 1e8), "hire_cost": Spec(NUM, 0, 1e8), "certificate_premium": Spec(NUM, 0.0, 10.0),
         "stage_move_cost": Spec(NUM, 0, 1e8), "region_move_cost": Spec(NUM, 0, 1e8),
         "temporary_cost": Spec(NUM, 0, 1e8),
         "shortfall_weight": Spec(NUM, 0, 1e10), "surplus_weight": Spec(NUM, 0, 1e10),

@@ -64,6 +64,7 @@ def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run):
 def english_run(tmp_path_factory):
     proc = staffcast("run", "--lang", "en", "--out", str(tmp_path_factory.mktemp("runs_en")))
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no progress lines when stderr is not a terminal
     return Path(proc.stdout.strip().splitlines()[-1])
 
 

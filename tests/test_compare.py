@@ -119,3 +119,23 @@ def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
     assert word in text
     base = summary.iloc[0]
     assert f"{base.shortfall_3y:,.0f}" in text and f"{base.hires:,.0f}" in text
+
+
+def test_the_example_script_sweeps_the_cap(tmp_path, capsys):
+    from scenarios.examples.cap_sweep import cap_sweep
+
+    table = cap_sweep([0, 400], out=str(tmp_path)).set_index("extra_posts")
+    assert table.shortfall_3y[400] < table.shortfall_3y[0] - 500
+    assert [p.name.endswith("cap_plus_400") for p in tmp_path.iterdir()] == [True]
+
+
+def test_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
+    import sys
+
+    from scenarios.cli import _progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert _progress() is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    _progress()("[2/12] births_low: staffing plan")
+    assert "[2/12] births_low: staffing plan" in capsys.readouterr().err

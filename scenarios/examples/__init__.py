@@ -1,0 +1,1 @@
+"""Example scenario scripts (see README, "Scenarios from Python")."""
