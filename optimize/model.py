@@ -34,12 +34,20 @@ class StaffingModel:
     surplus: dict = field(default_factory=dict)
     posts: dict = field(default_factory=dict)      # (r, s, t)
     slacks: dict = field(default_factory=dict)     # (family, key) -> var
+    slack_units: dict = field(default_factory=dict)  # (family, key) -> limit units per slack unit, if not 1
     constraints: dict = field(default_factory=dict)  # family -> {key: constraint}
     cost_terms: dict = field(default_factory=dict)   # name -> list of (var, yuan)
 
     def add(self, family: str, key, expr: pulp.LpAffineExpression, sense: int, rhs: float,
-            elastic: bool = False) -> None:
-        """Add ``expr (sense) rhs``; an elastic ≤/≥ limit gets a priced slack."""
+            elastic: bool = False, unit: float = 1.0) -> None:
+        """Add ``expr (sense) rhs``; an elastic ≤/≥ limit gets a priced slack.
+
+        ``unit``: the row is written in multiples of ``unit`` (e.g. a budget in
+        salaries rather than yuan), so that its slack is priced like a
+        headcount limit's and the matrix stays well scaled."""
+        if unit != 1.0:
+            expr, rhs = expr * (1.0 / unit), rhs / unit
+            self.slack_units[(family, key)] = unit
         if elastic:
             s = self.prob.add_variable(f"slack_{family}_{len(self.slacks)}", lowBound=0)
             self.slacks[(family, key)] = s
@@ -250,7 +258,9 @@ def define_costs(m: StaffingModel) -> None:
     if par.budget is not None:
         for t in m.inputs.years:
             terms = [(v, c) for items in m.cost_terms.values() for v, c, y in items if y == t]
-            m.add("budget", t, pulp.LpAffineExpression(terms), pulp.LpConstraintLE, par.budget, elastic=True)
+            # in salary-years: breaking the budget by one salary weighs like breaking a headcount limit by one
+            m.add("budget", t, pulp.LpAffineExpression(terms), pulp.LpConstraintLE, par.budget, elastic=True,
+                  unit=par.salary or 1.0)
 
 
 def _levels_above(certificate: str, stage: str) -> int:

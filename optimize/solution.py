@@ -113,10 +113,12 @@ def assign_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:
 
 
 def violations(m: StaffingModel) -> pd.DataFrame:
-    """Hard limits the plan had to break, and by how much (in the limit's units)."""
+    """Hard limits the plan had to break, and by how much (in the limit's
+    units: persons, posts, or yuan for the budget)."""
     rows = []
     for (family, key), v in m.slacks.items():
         x = _val(v)
         if x > 1e-4:  # above solver tolerance
-            rows.append((family, "/".join(map(str, key)), x))
+            x *= m.slack_units.get((family, key), 1.0)
+            rows.append((family, "/".join(map(str, key if isinstance(key, tuple) else (key,))), x))
     return pd.DataFrame(rows, columns=["limit", "where", "amount"])

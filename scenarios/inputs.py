@@ -65,18 +65,43 @@ TABLES: dict[str, tuple[list[Column], tuple[str, ...]]] = {
 }
 
 
-def _read_text(path: Path) -> pd.DataFrame:
-    last = None
+TOTALS = {"合计", "总计", "小计", "total", "totals", "grand total", "sum"}
+
+
+def _decode(path: Path) -> str:
+    """The file's text: UTF-16 with a BOM (Excel's "Unicode text"), UTF-8
+    with or without BOM, or GB18030; an Excel workbook is named as such."""
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(f"{path}: is an Excel workbook, not a CSV file; save it as CSV (UTF-8)")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+            return data.decode(enc)
         except UnicodeDecodeError as exc:
             last = exc
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{path}: the file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise InputError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
     raise InputError(f"{path}: neither UTF-8 nor GB18030 text ({last})")
+
+
+def _read_text(path: Path) -> pd.DataFrame:
+    """All cells as text; comma-separated, or tab-separated if the header has
+    tabs and no commas. Rows with every cell blank (spreadsheet padding)
+    carry no data and are skipped; row numbers stay those of the file."""
+    import io
+
+    text = _decode(path)
+    header = text.lstrip().split("\n", 1)[0]
+    sep = "\t" if "\t" in header and "," not in header else ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
+                         skip_blank_lines=False).fillna("")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+    blank = (df.apply(lambda c: c.str.strip()) == "").all(axis=1) if len(df.columns) else df.index == df.index
+    return df[~blank]
 
 
 def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
@@ -90,6 +115,8 @@ def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.Dat
         raise InputError(f"{path}: {table} file not found")
     columns, keys = TABLES[table]
     raw = _read_text(path)
+    line = raw.index.to_numpy() + 2  # row numbers as a spreadsheet shows them (header = 1)
+    raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     src = str(path)
     rename = {}
@@ -109,59 +136,63 @@ def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.Dat
     df = raw.rename(columns=rename)[[c.name for c in present]].copy()
     out = {}
     for col in present:
-        out[col.name], errs = _parse(df[col.name], col, src)
+        out[col.name], errs = _parse(df[col.name], col, src, line)
         problems += errs
     clean = pd.DataFrame(out)
     if not problems:
         dup = clean.duplicated(list(keys), keep=False)
         for i in np.flatnonzero(dup.to_numpy())[:50]:
             key = ", ".join(f"{k}={clean.iloc[i][k]}" for k in keys)
-            problems.append(Problem(src, f"duplicate key ({key})", row=int(i) + 2))
+            problems.append(Problem(src, f"duplicate key ({key})", row=int(line[i])))
         if "year" in keys and not dup.any() and not allow_gaps:
             problems += _year_gaps(clean, [k for k in keys if k != "year"], src)
         if table == "roster":
             bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
             for i in bad[:50]:
                 problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
-                                             f"stage '{clean.stage[i]}'", row=i + 2, column="certificate"))
+                                             f"stage '{clean.stage[i]}'", row=int(line[i]), column="certificate"))
             bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
                    if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
             for i in bad[:50]:
                 problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
-                                             f"'{clean.stage[i]}'", row=i + 2, column="subject"))
+                                             f"'{clean.stage[i]}'", row=int(line[i]), column="subject"))
     if problems:
         raise InputError(problems)
     return clean
 
 
-def _parse(values: pd.Series, col: Column, src: str) -> tuple[pd.Series, list[Problem]]:
+def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[pd.Series, list[Problem]]:
     text = values.astype(str).str.strip()
     problems = []
     blank = text == ""
     if not col.optional:
         for i in np.flatnonzero(blank.to_numpy())[:50]:
-            problems.append(Problem(src, "empty cell", row=int(i) + 2, column=col.name))
+            problems.append(Problem(src, "empty cell", row=int(line[i]), column=col.name))
     if col.kind == "str":
+        if col.name == "region":
+            for i in np.flatnonzero(text.str.casefold().isin(TOTALS).to_numpy())[:50]:
+                problems.append(Problem(src, "looks like a totals row; staffcast adds areas up itself, so delete "
+                                             "the row", row=int(line[i]), column=col.name, value=text.iloc[i]))
         if col.choices is not None:
             bad = ~text.isin(col.choices) & ~blank
             for i in np.flatnonzero(bad.to_numpy())[:50]:
                 problems.append(Problem(src, f"unknown value (allowed: {', '.join(col.choices)})",
-                                        row=int(i) + 2, column=col.name, value=text.iloc[i]))
+                                        row=int(line[i]), column=col.name, value=text.iloc[i]))
         return text, problems
     nums = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
     bad = nums.isna() & ~blank
     for i in np.flatnonzero(bad.to_numpy())[:50]:
-        problems.append(Problem(src, "not a number", row=int(i) + 2, column=col.name, value=text.iloc[i]))
+        problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=text.iloc[i]))
     if col.kind == "int":
         frac = nums.notna() & (nums != np.round(nums))
         for i in np.flatnonzero(frac.to_numpy())[:50]:
-            problems.append(Problem(src, "not a whole number", row=int(i) + 2, column=col.name, value=text.iloc[i]))
+            problems.append(Problem(src, "not a whole number", row=int(line[i]), column=col.name, value=text.iloc[i]))
     lo = -np.inf if col.lo is None else col.lo
     hi = np.inf if col.hi is None else col.hi
     out = nums.notna() & ((nums < lo) | (nums > hi))
     for i in np.flatnonzero(out.to_numpy())[:50]:
         rng = f"at least {col.lo:g}" if col.hi is None else f"{col.lo:g} to {col.hi:g}"
-        problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(i) + 2, column=col.name,
+        problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(line[i]), column=col.name,
                                 value=text.iloc[i]))
     if problems:
         return nums, problems

@@ -65,14 +65,43 @@ def write_manifest(result: RunResult, folder: Path, lang: str) -> None:
                                                      default=str), encoding="utf-8")
 
 
+PARTIAL = ".partial-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(out_dir: Path) -> list[Path]:
+    """Delete hidden temporary folders left by runs whose process is gone
+    (a process killed with SIGKILL cannot clean up after itself)."""
+    removed = []
+    for p in out_dir.glob(f"{PARTIAL}*"):
+        pid = p.name[len(PARTIAL):].split("-", 1)[0]
+        if p.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 def atomic_folder(out_dir: str | Path, name: str, fill: Callable[[Path], None]) -> Path:
     """Create a new folder ``<out_dir>/<timestamp>-<name>`` holding what
     ``fill(tmp)`` writes. Everything is written into a hidden temporary folder
-    first and renamed into place when complete, so a run that fails or is
-    killed leaves no partial folder, and no existing folder is touched."""
+    (``.partial-<pid>-…``) first and renamed into place when complete, so a
+    run that fails, is interrupted or is killed never leaves a partial run
+    folder, and no existing folder is touched. The temporary folder is removed
+    on any error or interrupt; one left by a killed process is removed by the
+    next run into the same folder."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    remove_stale_partials(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=out_dir))
     try:
         fill(tmp)
         base = _folder_name(name)

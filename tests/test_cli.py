@@ -98,20 +98,30 @@ NEGATIVE_CAP = "region,year,cap\n" + "".join(f"{r},{y},{-5 if (r, y) == ('east',
                                              for y in range(2024, 2036))
 
 
-@pytest.mark.parametrize("files,needle", [
-    ({}, "not found"),
-    ({"s.toml": "x = ["}, "not valid TOML"),
-    ({"s.toml": "colour = 1\n"}, "unknown key 'colour'"),
-    ({"s.toml": 'extends = "default"\n[plan]\ncap_change = "lots"\n'}, "plan.cap_change"),
-    ({"s.toml": 'extends = "default"\n[demand]\nstaff_ratio = { primry = 13.0 }\n'},
-     "'demand.staff_ratio.primry': unknown stage (allowed: preschool, primary, junior, senior)"),
-    ({"s.toml": 'extends = "default"\n[plan]\ncap_change = -20000\n'}, "leaves a negative cap"),
-    ({"s.toml": 'extends = "default"\n[data]\ncap = "cap.csv"\n', "cap.csv": NEGATIVE_CAP},
-     "cap.csv, row 41, column 'cap': out of range"),
-    ({"s.toml": 'extends = "t.toml"\n', "t.toml": 'extends = "s.toml"\n'}, "'extends' makes a cycle"),
-    ({"s.toml": 'extends = "default"\n[data]\nbirths = "births_2024.csv"\n'}, "births_2024.csv: births file not found"),
-])
-def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, files, needle):
+# id: (files written, what the one line of the error says); README's bad-input table lists them
+SCENARIO_CASES = {
+    "file_missing": ({}, "not found"),
+    "not_toml": ({"s.toml": "x = ["}, "not valid TOML"),
+    "unknown_key": ({"s.toml": "colour = 1\n"}, "unknown key 'colour'"),
+    "wrong_type": ({"s.toml": 'extends = "default"\n[plan]\ncap_change = "lots"\n'},
+                   "key 'plan.cap_change' must be a number, not 'lots'"),
+    "out_of_range": ({"s.toml": 'extends = "default"\n[forecast]\npaths = -1\n'},
+                     "key 'forecast.paths' is -1; allowed: 0 to 100000"),
+    "stage_typo": ({"s.toml": 'extends = "default"\n[demand]\nstaff_ratio = { primry = 13.0 }\n'},
+                   "'demand.staff_ratio.primry': unknown stage (allowed: preschool, primary, junior, senior)"),
+    "negative_cap": ({"s.toml": 'extends = "default"\n[plan]\ncap_change = -20000\n'}, "leaves a negative cap"),
+    "cap_in_data_negative": ({"s.toml": 'extends = "default"\n[data]\ncap = "cap.csv"\n', "cap.csv": NEGATIVE_CAP},
+                             "cap.csv, row 41, column 'cap': out of range"),
+    "extends_cycle": ({"s.toml": 'extends = "t.toml"\n', "t.toml": 'extends = "s.toml"\n'},
+                      "'extends' makes a cycle"),
+    "data_file_missing": ({"s.toml": 'extends = "default"\n[data]\nbirths = "births_2024.csv"\n'},
+                          "births_2024.csv: births file not found"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCENARIO_CASES))
+def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, case):
+    files, needle = SCENARIO_CASES[case]
     for name, content in files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
     path = tmp_path / "s.toml"
