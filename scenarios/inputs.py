@@ -180,6 +180,7 @@ def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[
                                         row=int(line[i]), column=col.name, value=text.iloc[i]))
         return text, problems
     nums = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    nums = nums.where(np.isfinite(nums))  # 'inf' or 1e400 is not a count
     bad = nums.isna() & ~blank
     for i in np.flatnonzero(bad.to_numpy())[:50]:
         problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=text.iloc[i]))
