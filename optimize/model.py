@@ -33,6 +33,9 @@ class StaffingModel:
     shortfall: dict = field(default_factory=dict)
     surplus: dict = field(default_factory=dict)
     posts: dict = field(default_factory=dict)      # (r, s, t)
+    key: dict = field(default_factory=dict)        # (r, t): key teachers at the end of t
+    key_out: dict = field(default_factory=dict)    # (r, t): key teachers rotated out of r
+    key_in: dict = field(default_factory=dict)     # (r, t): rotated into r
     slacks: dict = field(default_factory=dict)     # (family, key) -> var
     slack_units: dict = field(default_factory=dict)  # (family, key) -> limit units per slack unit, if not 1
     constraints: dict = field(default_factory=dict)  # family -> {key: constraint}
@@ -244,6 +247,51 @@ def define_region_move_constraints(m: StaffingModel) -> None:
                   pulp.LpConstraintLE, 0.0, elastic=True)
 
 
+def define_key_teacher_constraints(m: StaffingModel) -> None:
+    """Each area's key teachers (骨干) at least ``key_share_floor`` of its
+    experienced permanent staff (those in post in the base year), met by
+    rotation: key teachers leave an area as its own do (the supply model's
+    projection for them), and move only as part of the teachers it rotates
+    out and in, through the district pool. New hires are not in the
+    denominator: otherwise the cheapest way to hold the share would be not to
+    hire."""
+    par, inp = m.params, m.inputs
+    if par.key_share_floor is None or inp.key_teachers is None:
+        return
+    kt = lookup(inp.key_teachers, ["region", "year"], "headcount")
+    base, years = inp.base_year, inp.years
+    rot_out, rot_in, staff = {}, {}, {}
+    for (r, s, j, c, t), v in m.rotation_out.items():
+        rot_out.setdefault((r, t), []).append((v, -1.0))
+    for (r, s, j, c, t), v in m.rotation_in.items():
+        rot_in.setdefault((r, t), []).append((v, -1.0))
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        if layer == "existing":
+            staff.setdefault((r, t), []).append((v, -par.key_share_floor))
+    for r, t in itertools.product(inp.regions, years):
+        k = m.key[(r, t)] = _var(m, "key", len(m.key), pulp.LpContinuous)
+        kout = m.key_out[(r, t)] = _var(m, "kout", len(m.key_out), pulp.LpContinuous)
+        kin = m.key_in[(r, t)] = _var(m, "kin", len(m.key_in), pulp.LpContinuous)
+        prev = kt.get((r, t - 1), 0.0)
+        rate = kt.get((r, t), 0.0) / prev if prev > 0 else 1.0
+        terms = [(k, 1.0), (kout, 1.0), (kin, -1.0)]
+        if t == years[0]:
+            const = rate * kt.get((r, base), 0.0)
+        else:
+            terms.append((m.key[(r, t - 1)], -rate))
+            const = 0.0
+        m.add("key_balance", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, const)
+        m.add("key_rotation_out", (r, t), pulp.LpAffineExpression([(kout, 1.0)] + rot_out.get((r, t), [])),
+              pulp.LpConstraintLE, 0.0)
+        m.add("key_rotation_in", (r, t), pulp.LpAffineExpression([(kin, 1.0)] + rot_in.get((r, t), [])),
+              pulp.LpConstraintLE, 0.0)
+        m.add("key_share", (r, t), pulp.LpAffineExpression([(k, 1.0)] + staff.get((r, t), [])),
+              pulp.LpConstraintGE, 0.0, elastic=True)
+    for t in years:
+        terms = [(m.key_out[(r, t)], 1.0) for r in inp.regions] + [(m.key_in[(r, t)], -1.0) for r in inp.regions]
+        m.add("key_pool", t, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, 0.0)
+
+
 def define_costs(m: StaffingModel) -> None:
     """Yuan per year of each decision, kept by name for reporting and budget."""
     par = m.params
@@ -287,6 +335,7 @@ def create_model(inputs: PlanInputs, params: PlanParams) -> StaffingModel:
     define_mentoring_constraints(m)
     define_graduate_supply_constraints(m)
     define_region_move_constraints(m)
+    define_key_teacher_constraints(m)
     define_costs(m)
     define_objective(m)
     return m

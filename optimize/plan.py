@@ -9,7 +9,7 @@ import pandas as pd
 from optimize.greedy import greedy_plan
 from optimize.model import create_model
 from optimize.problem import PlanInputs, PlanParams, certificates_for
-from optimize.solution import assign_duals, assign_solution, violations
+from optimize.solution import assign_duals, assign_key_teachers, assign_solution, violations
 from optimize.solve import SolveInfo, solve_model
 
 
@@ -22,6 +22,7 @@ class Plan:
     moves : region_from, region_to, stage_from, stage_to, subject, certificate, year, teachers.
     hires : region, stage, subject, certificate, year, teachers.
     violations : limit, where, amount — hard limits broken to make a plan.
+    key : key teachers by region and year (see ``assign_key_teachers``).
     greedy : the greedy baseline's staff, hires and posts frames.
     """
 
@@ -35,6 +36,7 @@ class Plan:
     build_seconds: float
     params: PlanParams
     base_posts: float
+    key: pd.DataFrame
 
     def comparison(self) -> pd.DataFrame:
         """LP vs greedy by year: shortfall, temporary, hires, posts used,
@@ -86,4 +88,5 @@ def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), solver: st
     frames = assign_solution(m)
     posts = assign_duals(m, frames["posts"])
     return Plan(frames["staff"], posts, frames["moves"], frames["hires"], violations(m),
-                greedy_plan(inputs, params), info, build, params, float(inputs.posts.posts.sum()))
+                greedy_plan(inputs, params), info, build, params, float(inputs.posts.posts.sum()),
+                assign_key_teachers(m))

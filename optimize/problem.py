@@ -69,6 +69,10 @@ class PlanParams:
     elastic_weight : objective weight per unit by which a hard limit is broken.
     integer : hires and moves in whole persons (MIP).
     hiring_certificates : recruitment policy, see ``hiring_certificates()``.
+    key_share_floor : each area's key teachers (骨干) at least this share of its
+        experienced permanent staff (in post since the base year) every year,
+        met by rotating key teachers between areas; None = no floor. Needs
+        ``PlanInputs.key_teachers``.
     """
 
     salary: float = 200_000
@@ -91,6 +95,7 @@ class PlanParams:
     integer: bool = False
     time_limit: float = 120.0
     hiring_certificates: str = "any"
+    key_share_floor: float | None = None
 
 
 @dataclass
@@ -108,6 +113,8 @@ class PlanInputs:
     posts : region, stage, posts (base-year establishment quota).
     cap : region, year, cap (posts, every plan year).
     base_year : the year whose staff and posts are given.
+    key_teachers : region, year, headcount — key teachers (骨干, permanent) in
+        post with no action, from the base year on (persons); optional.
     """
 
     demand: pd.DataFrame
@@ -116,6 +123,7 @@ class PlanInputs:
     posts: pd.DataFrame
     cap: pd.DataFrame
     base_year: int
+    key_teachers: pd.DataFrame | None = None
 
     @property
     def years(self) -> list[int]:
@@ -159,11 +167,12 @@ class Retention:
 
 
 def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame, cap: pd.DataFrame,
-                base_year: int, years: list[int]) -> PlanInputs:
+                base_year: int, years: list[int], key_supply: pd.DataFrame | None = None) -> PlanInputs:
     """Assemble the plan's inputs from the forecast's frames.
 
     ``supply`` is ``forecast.supply.project_supply`` output; only permanent staff
     enter the plan's stock (temporary staff are part of temporary cover).
+    ``key_supply`` is the same projection for the key teachers alone.
     """
     perm = supply[supply.status == "permanent"]
     keys = ["region", "stage", "subject", "certificate"]
@@ -182,4 +191,6 @@ def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame,
         posts=posts[posts.year == base_year][["region", "stage", "posts"]].reset_index(drop=True),
         cap=cap[cap.year.isin(years)].reset_index(drop=True),
         base_year=base_year,
+        key_teachers=None if key_supply is None else key_supply[key_supply.status == "permanent"].groupby(
+            ["region", "year"], as_index=False).headcount.sum(),
     )

@@ -1,6 +1,7 @@
 """Read a solved model into the plan's tidy frames."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimize.model import StaffingModel
@@ -76,30 +77,52 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
                 moves=moves[moves.teachers > 1e-9].reset_index(drop=True), posts=posts)
 
 
+def _match(senders: list[tuple[str, float]], receivers: list[tuple[str, float]]) -> list[tuple[str, str, float]]:
+    """Split flows from senders to receivers (equal totals) into pairs, area
+    to a different area wherever possible: an area that both sends and
+    receives (a swap, e.g. key teachers for others) is matched through a small
+    transport LP that prices pairing an area with itself."""
+    if not {r for r, _ in senders} & {r for r, _ in receivers}:
+        rows, i, left = [], 0, [list(x) for x in receivers]
+        for region, amount in senders:
+            while amount > 1e-9 and i < len(left):
+                x = min(amount, left[i][1])
+                rows.append((region, left[i][0], x))
+                amount -= x
+                left[i][1] -= x
+                if left[i][1] <= 1e-9:
+                    i += 1
+        return rows
+    from scipy.optimize import linprog
+
+    n, k = len(senders), len(receivers)
+    cost = np.array([[1.0 if a == b else 0.0 for b, _ in receivers] for a, _ in senders]).ravel()
+    rows_eq = np.zeros((n + k, n * k))
+    for i in range(n):
+        rows_eq[i, i * k:(i + 1) * k] = 1.0
+    for j in range(k):
+        rows_eq[n + j, j::k] = 1.0
+    rhs = np.array([a for _, a in senders] + [a for _, a in receivers])
+    res = linprog(cost, A_eq=rows_eq, b_eq=rhs, bounds=(0, None), method="highs")
+    x = res.x.reshape(n, k) if res.success else np.zeros((n, k))
+    return [(senders[i][0], receivers[j][0], float(x[i, j])) for i in range(n) for j in range(k) if x[i, j] > 1e-9]
+
+
 def _pair_rotations(m: StaffingModel) -> list[tuple]:
-    """Split pooled rotation into area pairs (any split costs the same): for
-    each stage, subject, certificate and year, areas sending and receiving are
-    matched in order."""
+    """Split pooled rotation into area pairs (any split costs the same), for
+    each stage, subject, certificate and year (see ``_match``)."""
     out, inn = {}, {}
     for (r, s, j, c, t), v in m.rotation_out.items():
         if _val(v) > 1e-9:
-            out.setdefault((s, j, c, t), []).append([r, _val(v)])
+            out.setdefault((s, j, c, t), []).append((r, _val(v)))
     for (r, s, j, c, t), v in m.rotation_in.items():
         if _val(v) > 1e-9:
-            inn.setdefault((s, j, c, t), []).append([r, _val(v)])
+            inn.setdefault((s, j, c, t), []).append((r, _val(v)))
     rows = []
     for key, senders in out.items():
-        receivers = inn.get(key, [])
-        i = 0
-        for sender in senders:
-            while sender[1] > 1e-9 and i < len(receivers):
-                x = min(sender[1], receivers[i][1])
-                if sender[0] != receivers[i][0]:
-                    rows.append((sender[0], receivers[i][0], key[0], key[0], key[1], key[2], key[3], x))
-                sender[1] -= x
-                receivers[i][1] -= x
-                if receivers[i][1] <= 1e-9:
-                    i += 1
+        for a, b, x in _match(senders, inn.get(key, [])):
+            if a != b:
+                rows.append((a, b, key[0], key[0], key[1], key[2], key[3], x))
     return rows
 
 
@@ -110,6 +133,28 @@ def assign_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:
     values = [-(occ[(r, s, t)].pi or 0.0) if (r, s, t) in occ else 0.0
               for r, s, t in posts[["region", "stage", "year"]].itertuples(index=False, name=None)]
     return posts.assign(post_value=values)
+
+
+KEY_COLUMNS = ["region", "year", "key_teachers", "experienced", "key_share", "floor", "key_out", "key_in"]
+
+
+def assign_key_teachers(m: StaffingModel) -> pd.DataFrame:
+    """Key teachers by area and year when the plan has a key-share floor:
+    key teachers and experienced permanent staff (in post since the base
+    year) at the end of the year (persons), the key share of the experienced,
+    the floor, key teachers rotated out and in (persons). Empty otherwise."""
+    if not m.key:
+        return pd.DataFrame(columns=KEY_COLUMNS)
+    staff = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        if layer == "existing":
+            staff[(r, t)] = staff.get((r, t), 0.0) + _val(v)
+    rows = []
+    for (r, t), v in m.key.items():
+        k, perm = _val(v), staff.get((r, t), 0.0)
+        rows.append((r, t, k, perm, k / perm if perm > 0 else float("nan"), m.params.key_share_floor,
+                     _val(m.key_out[(r, t)]), _val(m.key_in[(r, t)])))
+    return pd.DataFrame(rows, columns=KEY_COLUMNS).sort_values(["region", "year"], ignore_index=True)
 
 
 def violations(m: StaffingModel) -> pd.DataFrame:

@@ -33,3 +33,16 @@ def assert_moves_certified(moves: pd.DataFrame) -> None:
 
     bad = moves[[not may_teach(c, s) for c, s in zip(moves.certificate, moves.stage_to)]]
     assert bad.empty, f"uncertified moves:\n{bad}"
+
+
+def assert_moves_match_staff(staff: pd.DataFrame, moves: pd.DataFrame, atol: float = 1e-5) -> None:
+    """plan_moves.csv adds up to plan_staff.csv's moves_in and moves_out on
+    every region, stage, subject and year (persons)."""
+    keys = ["region", "stage", "subject", "year"]
+    out = moves.rename(columns={"region_from": "region", "stage_from": "stage"}).groupby(keys).teachers.sum()
+    inn = moves.rename(columns={"region_to": "region", "stage_to": "stage"}).groupby(keys).teachers.sum()
+    s = staff.set_index(keys)
+    for name, got in (("moves_out", out), ("moves_in", inn)):
+        diff = (s[name] - got.reindex(s.index, fill_value=0.0)).abs()
+        assert diff.max() <= atol * max(1.0, float(s[name].abs().max())), \
+            f"{name} differs from plan_moves by {diff.max()} at {diff.idxmax()}"

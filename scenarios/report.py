@@ -21,7 +21,7 @@ from scenarios.fonts import use_cjk  # noqa: E402
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LIMIT_ZH = {"cap": "编制总额", "post_shift_up": "编制调增速度", "post_shift_down": "编制调减速度",
             "mentoring": "导师带教能力", "graduate_supply": "毕业生供给", "region_rotation": "跨片区交流上限",
-            "budget": "年度预算"}
+            "budget": "年度预算", "key_share": "骨干教师占比下限"}
 STAGE_EN = {"preschool": "Kindergarten", "primary": "Primary", "junior": "Junior secondary",
             "senior": "Senior secondary"}
 COLORS = {"preschool": "#8c6bb1", "primary": "#2b8cbe", "junior": "#e6550d", "senior": "#31a354"}

@@ -47,7 +47,7 @@ class RunResult:
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": self.plan.posts, "plan_moves": self.plan.moves,
             "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
-            "plan_violations": self.plan.violations,
+            "plan_violations": self.plan.violations, "plan_key": self.plan.key,
         }
 
     def summary(self) -> dict:
@@ -284,7 +284,11 @@ def run(s: Scenario, progress=None) -> RunResult:
     years = list(range(base + 1, base + plan_years + 1))
     cap = _cap_with_change(tables["cap"], float(s.get("plan", "cap_change", 0)), base,
                            bool(s.get("plan", "freeze_cap", False)))
-    inputs = plan_inputs(dem, supply, tables["posts"], cap, base, years)
+    key_supply = None
+    if s.get("plan", "key_share_floor") is not None:
+        roster = tables["roster"]
+        key_supply = project_supply(roster[roster.key == 1], base, base + plan_years, supply_params(s, estimated))
+    inputs = plan_inputs(dem, supply, tables["posts"], cap, base, years, key_supply)
     plan = solve_plan(inputs, plan_params(s), solver=s.get("plan", "solver", "highs"))
     timings["plan"] = time.perf_counter() - t
     timings["plan_build"] = plan.build_seconds

@@ -101,6 +101,7 @@ SCHEMA: dict[str, dict[str, Spec] | Spec] = {
         "integer": Spec(bool),
         "hiring_certificates": Spec(str, choices=HIRING_RULES),
         "freeze_cap": Spec(bool),
+        "key_share_floor": Spec(NUM, 0.0, 1.0),
         "time_limit": Spec(NUM, 1, 86_400),
         "solver": Spec(str, choices=("highs", "cbc")),
     },

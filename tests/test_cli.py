@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", "gap.csv", "gap_turns.csv", "peaks.csv",
             "plan_staff.csv", "plan_posts.csv", "plan_moves.csv", "plan_hires.csv", "plan_comparison.csv",
-            "plan_violations.csv", "report.pdf", "manifest.json"}
+            "plan_violations.csv", "plan_key.csv", "report.pdf", "manifest.json"}
 
 
 def staffcast(*args, cwd=None):
@@ -41,10 +41,11 @@ def test_run_prints_its_new_folder_last_and_fills_it(first_run):
 
 
 def test_plan_tables_hold_their_identities(first_run):
-    from optimize.testing import assert_plan_identities
+    from optimize.testing import assert_moves_match_staff, assert_plan_identities
 
     staff = pd.read_csv(first_run[1] / "plan_staff.csv")
     assert_plan_identities(staff, atol=1e-4)
+    assert_moves_match_staff(staff, pd.read_csv(first_run[1] / "plan_moves.csv"), atol=1e-4)
     posts = pd.read_csv(first_run[1] / "plan_posts.csv")
     by_area = posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))
     assert (by_area.posts <= by_area.cap * (1 + 1e-6)).all()  # solver tolerance
@@ -157,7 +158,7 @@ def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
     again = Path(proc.stdout.strip().splitlines()[-1])
     old, new = digest(folder), digest(again)
     csvs = [k for k in old if k.endswith(".csv")]
-    assert len(csvs) == 13
+    assert len(csvs) == 14
     assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
 
 

@@ -11,7 +11,7 @@ from scenarios.compare import compare, library, write_comparison
 
 NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen", "cap_plus_200",
          "upper_certificate_on", "upper_certificate_off", "class_based", "class_size_40", "course_selection_wide",
-         "no_temporary_cover"}
+         "no_temporary_cover", "key_teacher_floor"}
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,14 @@ def test_new_housing_needs_more_teachers_in_its_area_only(comp, table):
     assert _demand(comp, "migration_east", region="east") > _demand(comp, "baseline", region="east") + 200
     assert _demand(comp, "migration_east", region="north") == pytest.approx(_demand(comp, "baseline", region="north"))
     assert table.shortfall_all_years["migration_east"] > table.shortfall_all_years["baseline"]
+
+
+def test_a_key_teacher_floor_is_met_by_rotation_not_by_leaving_posts_empty(comp, table):
+    key = comp.results[comp.names.index("key_teacher_floor")].plan.key
+    assert len(key) == 5 * 10 and (key.key_share >= 0.6 - 1e-6).all()
+    assert table.region_moves["key_teacher_floor"] > 2 * table.region_moves["baseline"]
+    assert table.shortfall_all_years["key_teacher_floor"] <= table.shortfall_all_years["baseline"] + 1.0
+    assert comp.results[comp.names.index("baseline")].plan.key.empty
 
 
 def test_without_temporary_cover_the_shortfall_grows(table):

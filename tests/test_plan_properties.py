@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from optimize import solve_plan
 from optimize.problem import PlanInputs, PlanParams, certificates_for
-from optimize.testing import assert_moves_certified, assert_plan_identities
+from optimize.testing import assert_moves_certified, assert_moves_match_staff, assert_plan_identities
 
 STAGES = ("primary", "junior", "senior")
 SUBJECTS = ("math", "chinese")
@@ -53,6 +53,7 @@ def test_identities_certificates_and_cap_hold(inp):
     plan = solve_plan(inp, PARAMS)
     assert_plan_identities(plan.staff)
     assert_moves_certified(plan.moves)
+    assert_moves_match_staff(plan.staff, plan.moves)
     # posts within the cap wherever the plan did not have to break the cap
     broken = set(plan.violations[plan.violations.limit == "cap"]["where"])
     by_area = plan.posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))

@@ -1,8 +1,9 @@
 """Small plans whose optimum is known by hand."""
+import pandas as pd
 import pytest
 
 from optimize import greedy_plan, solve_plan
-from optimize.testing import assert_moves_certified, assert_plan_identities
+from optimize.testing import assert_moves_certified, assert_moves_match_staff, assert_plan_identities
 from conftest import tiny_inputs
 
 
@@ -61,3 +62,46 @@ def test_comparison_cost_matches_the_lp_objective(simple_params):
     plan = solve_plan(inp, simple_params)
     lp = plan.comparison().query("plan == 'lp'")
     assert lp.objective.sum() == pytest.approx(plan.info.objective, rel=1e-9)
+
+
+def _two_areas(key_a: float, key_b: float):
+    """Areas a and b, 100 primary math teachers each, demand 100 each, one
+    plan year; a has ``key_a`` key teachers, b ``key_b``."""
+    from optimize.problem import PlanInputs
+
+    one = tiny_inputs({("primary", 2025): 100}, {("primary", "primary"): 100}, 200, {"primary": 100}, [2025], 2024)
+    twice = lambda df: pd.concat([df.assign(region="a"), df.assign(region="b")], ignore_index=True)
+    key = pd.DataFrame([("a", 2024, key_a), ("a", 2025, key_a), ("b", 2024, key_b), ("b", 2025, key_b)],
+                       columns=["region", "year", "headcount"])
+    return PlanInputs(twice(one.demand), twice(one.stock), twice(one.retention), twice(one.posts), twice(one.cap),
+                      2024, key)
+
+
+def test_a_key_teacher_floor_is_met_by_swapping_teachers_between_areas(simple_params):
+    from dataclasses import replace
+
+    inp = _two_areas(40, 80)
+    free = solve_plan(inp, replace(simple_params, region_move_share=0.2))
+    assert free.moves.empty and free.key.empty  # no floor: nobody moves
+    plan = solve_plan(inp, replace(simple_params, region_move_share=0.2, key_share_floor=0.5))
+    assert plan.violations.empty
+    k = plan.key.set_index("region")
+    # a needs 10 more key teachers; they come from b, and b gets 10 teachers back
+    assert k.key_teachers["a"] == pytest.approx(50) and k.key_teachers["b"] == pytest.approx(70)
+    assert k.key_in["a"] == pytest.approx(10) and k.key_out["b"] == pytest.approx(10)
+    assert k.key_share["a"] == pytest.approx(0.5)
+    rotated = plan.moves[plan.moves.region_from != plan.moves.region_to]
+    assert set(zip(rotated.region_from, rotated.region_to)) == {("a", "b"), ("b", "a")}
+    assert rotated.teachers.sum() == pytest.approx(20)
+    assert_moves_match_staff(plan.staff, plan.moves)
+    assert plan.staff.shortfall.sum() == pytest.approx(0, abs=1e-6)
+
+
+def test_a_key_floor_above_the_district_share_is_broken_by_the_difference(simple_params):
+    from dataclasses import replace
+
+    plan = solve_plan(_two_areas(40, 80), replace(simple_params, region_move_share=0.2, key_share_floor=0.7))
+    v = plan.violations[plan.violations.limit == "key_share"]
+    # 0.7 x 200 experienced teachers = 140 key teachers needed; the district has 120
+    assert v.amount.sum() == pytest.approx(20)
+    assert plan.key.key_teachers.sum() == pytest.approx(120)
