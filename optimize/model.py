@@ -5,6 +5,11 @@ held in two layers: ``E`` the base-year staff (their exits follow the supply
 model's retention of their cell) and ``N`` the plan's own hires (their exits
 follow ``new_hire_attrition``). Stock variables are the staff in post during
 school year t, after the year's exits, hires and moves.
+
+Limits are hard. Built with ``elastic=True`` (what ``solve_plan`` does when
+the hard model has no solution), every limit that can make the model
+infeasible gets a slack priced at ``elastic_weight``, so an impossible
+scenario still gets a plan with its broken limits named and sized.
 """
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from dataclasses import dataclass, field
 import pulp
 
 from forecast.grades import STAGES
-from optimize.problem import PlanInputs, PlanParams, Retention, certificates_for, hiring_certificates, lookup
+from optimize.problem import (SCHOOL, PlanInputs, PlanParams, Retention, certificates_for, hiring_certificates,
+                              lookup)
 
 LAYERS = ("existing", "new")
 
@@ -24,6 +30,7 @@ class StaffingModel:
     inputs: PlanInputs
     params: PlanParams
     prob: pulp.LpProblem
+    elastic: bool = False
     stock: dict = field(default_factory=dict)      # (layer, r, s, j, c, t)
     hires: dict = field(default_factory=dict)      # (r, s, j, c, t)
     stage_moves: dict = field(default_factory=dict)   # (layer, r, s_from, s_to, j, c, t)
@@ -33,6 +40,7 @@ class StaffingModel:
     shortfall: dict = field(default_factory=dict)
     surplus: dict = field(default_factory=dict)
     posts: dict = field(default_factory=dict)      # (r, s, t)
+    staff: dict = field(default_factory=dict)      # (layer, r, s, t): permanent staff of a stage, summed
     key: dict = field(default_factory=dict)        # (r, t): key teachers at the end of t
     key_out: dict = field(default_factory=dict)    # (r, t): key teachers rotated out of r
     key_in: dict = field(default_factory=dict)     # (r, t): rotated into r
@@ -43,7 +51,8 @@ class StaffingModel:
 
     def add(self, family: str, key, expr: pulp.LpAffineExpression, sense: int, rhs: float,
             elastic: bool = False, unit: float = 1.0) -> None:
-        """Add ``expr (sense) rhs``; an elastic ≤/≥ limit gets a priced slack.
+        """Add ``expr (sense) rhs``; an ``elastic`` ≤/≥ limit gets a priced
+        slack when the model is built elastic.
 
         ``unit``: the row is written in multiples of ``unit`` (e.g. a budget in
         salaries rather than yuan), so that its slack is priced like a
@@ -51,7 +60,7 @@ class StaffingModel:
         if unit != 1.0:
             expr, rhs = expr * (1.0 / unit), rhs / unit
             self.slack_units[(family, key)] = unit
-        if elastic:
+        if elastic and self.elastic:
             s = self.prob.add_variable(f"slack_{family}_{len(self.slacks)}", lowBound=0)
             self.slacks[(family, key)] = s
             expr = expr + (-1 if sense == pulp.LpConstraintLE else 1) * s
@@ -85,21 +94,44 @@ def define_variables(m: StaffingModel) -> None:
     for layer, r, s_from, s_to, t in itertools.product(LAYERS, regions, school, school, years):
         if s_from == s_to or s_from not in subjects_of or s_to not in subjects_of:
             continue
+        # the plan's own hires move only up (following the wave they were hired
+        # for); a move down is the same to demand when made by a base-year
+        # teacher of that cell, and leaving it out keeps HiGHS under 2 s on the
+        # default district (it cost 0.04% of the objective there)
+        if layer == "new" and SCHOOL.index(s_to) < SCHOOL.index(s_from):
+            continue
         # sorted, never set order: string hashing differs between processes, and
         # a different variable order can give a different (equally optimal) plan
         for j in sorted(set(subjects_of[s_from]) & set(subjects_of[s_to])):
             for c in sorted(set(certificates_for(s_from)) & set(certificates_for(s_to))):
                 m.stage_moves[(layer, r, s_from, s_to, j, c, t)] = _var(m, "smove", len(m.stage_moves), cat)
     # rotation between areas goes through a district pool (区管校聘): out of one
-    # area, into another, balanced per stage, subject, certificate and year, so
-    # the model grows with the number of areas, not with its square
+    # area, into another, balanced per stage, subject and year, so the model
+    # grows with the number of areas, not with its square. Rotated teachers
+    # are those certified for their own stage: a teacher certified higher is
+    # the one an area keeps to move up with the wave, and rotating by
+    # certificate too doubled the rotation columns for 0.001% of the objective
     if par.region_move_share > 0 and len(regions) > 1:
         for r, (s, j), t in itertools.product(regions, cells, years):
-            for c in certificates_for(s):
-                m.rotation_out[(r, s, j, c, t)] = _var(m, "rout", len(m.rotation_out), cat)
-                m.rotation_in[(r, s, j, c, t)] = _var(m, "rin", len(m.rotation_in), cat)
+            c = certificates_for(s)[0]
+            m.rotation_out[(r, s, j, c, t)] = _var(m, "rout", len(m.rotation_out), cat)
+            m.rotation_in[(r, s, j, c, t)] = _var(m, "rin", len(m.rotation_in), cat)
     for r, s, t in itertools.product(regions, inp.stages, years):
         m.posts[(r, s, t)] = _var(m, "posts", len(m.posts), pulp.LpContinuous)
+
+
+def define_staff_totals(m: StaffingModel) -> None:
+    """staff[layer, r, s, t] = the layer's stock of stage s in area r, summed
+    over subjects and certificates (persons).
+
+    The posts, mentoring, rotation and key-share limits read these sums
+    instead of repeating the 20-50 stock cells in each of their rows."""
+    terms = {}
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        terms.setdefault((layer, r, s, t), []).append((v, 1.0))
+    for key, tt in terms.items():
+        v = m.staff[key] = _var(m, "staff", len(m.staff), pulp.LpContinuous)
+        m.add("staff_sum", key, pulp.LpAffineExpression(tt + [(v, -1.0)]), pulp.LpConstraintEQ, 0.0)
 
 
 def _flows(m: StaffingModel):
@@ -165,7 +197,7 @@ def define_post_constraints(m: StaffingModel) -> None:
     move between stages no faster than ``post_shift_share`` of the cap a year."""
     inp, par = m.inputs, m.params
     staff = {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
+    for (layer, r, s, t), v in m.staff.items():
         staff.setdefault((r, s, t), []).append((v, 1.0))
     for key, terms in staff.items():
         m.add("post_occupancy", key, pulp.LpAffineExpression(terms + [(m.posts[key], -1.0)]),
@@ -196,7 +228,7 @@ def define_mentoring_constraints(m: StaffingModel) -> None:
     for (r, s, j, c, t), v in m.hires.items():
         hires.setdefault((r, s, t), []).append((v, 1.0))
     experienced = {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
+    for (layer, r, s, t), v in m.staff.items():
         if layer == "existing":
             experienced.setdefault((r, s, t + 1), []).append((v, -par.mentor_ratio))
     for (r, s, t), terms in hires.items():
@@ -235,7 +267,7 @@ def define_region_move_constraints(m: StaffingModel) -> None:
     for (r, s, j, c, t), v in m.rotation_out.items():
         out.setdefault((r, t), []).append((v, 1.0))
     prev = {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
+    for (layer, r, s, t), v in m.staff.items():
         if layer == "existing":
             prev.setdefault((r, t + 1), []).append((v, -par.region_move_share))
     for (r, t), terms in out.items():
@@ -265,7 +297,7 @@ def define_key_teacher_constraints(m: StaffingModel) -> None:
         rot_out.setdefault((r, t), []).append((v, -1.0))
     for (r, s, j, c, t), v in m.rotation_in.items():
         rot_in.setdefault((r, t), []).append((v, -1.0))
-    for (layer, r, s, j, c, t), v in m.stock.items():
+    for (layer, r, s, t), v in m.staff.items():
         if layer == "existing":
             staff.setdefault((r, t), []).append((v, -par.key_share_floor))
     for r, t in itertools.product(inp.regions, years):
@@ -324,10 +356,12 @@ def define_objective(m: StaffingModel) -> None:
     m.prob.setObjective(pulp.LpAffineExpression(terms))
 
 
-def create_model(inputs: PlanInputs, params: PlanParams) -> StaffingModel:
-    """Build the LP (a minimisation: PuLP's HiGHS duals are right only then)."""
-    m = StaffingModel(inputs, params, pulp.LpProblem("staffing", pulp.LpMinimize))
+def create_model(inputs: PlanInputs, params: PlanParams, elastic: bool = False) -> StaffingModel:
+    """Build the LP (a minimisation: PuLP's HiGHS duals are right only then);
+    ``elastic``: give every limit that can be broken a priced slack."""
+    m = StaffingModel(inputs, params, pulp.LpProblem("staffing", pulp.LpMinimize), elastic)
     define_variables(m)
+    define_staff_totals(m)
     define_stock_balance_constraints(m)
     define_demand_balance_constraints(m)
     define_temporary_cap_constraints(m)

@@ -10,7 +10,7 @@ from optimize.greedy import greedy_plan
 from optimize.model import create_model
 from optimize.problem import PlanInputs, PlanParams, certificates_for
 from optimize.solution import assign_duals, assign_key_teachers, assign_solution, violations
-from optimize.solve import SolveInfo, solve_model
+from optimize.solve import Infeasible, SolveInfo, solve_model
 
 
 @dataclass
@@ -80,11 +80,23 @@ def plan_costs(staff: pd.DataFrame, moves: pd.DataFrame | None, hires: pd.DataFr
 
 
 def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), solver: str = "highs") -> Plan:
-    """Build, solve, read back, price posts and run the greedy baseline."""
+    """Build, solve, read back, price posts and run the greedy baseline.
+
+    The limits are hard; only when no plan meets them all is the model
+    rebuilt with elastic limits and solved again, so that the plan breaks as
+    little as it must (``violations``) instead of failing."""
     t0 = time.perf_counter()
     m = create_model(inputs, params)
     build = time.perf_counter() - t0
-    info = solve_model(m, solver)
+    try:
+        info = solve_model(m, solver)
+    except Infeasible:
+        hard_seconds = time.perf_counter() - t0 - build
+        t1 = time.perf_counter()
+        m = create_model(inputs, params, elastic=True)
+        build += time.perf_counter() - t1
+        info = solve_model(m, solver)
+        info.seconds += hard_seconds
     frames = assign_solution(m)
     posts = assign_duals(m, frames["posts"])
     return Plan(frames["staff"], posts, frames["moves"], frames["hires"], violations(m),

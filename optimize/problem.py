@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -125,15 +126,16 @@ class PlanInputs:
     base_year: int
     key_teachers: pd.DataFrame | None = None
 
-    @property
+    # cached: the model and its read-back ask for these once per variable
+    @cached_property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.demand.year.unique())
 
-    @property
+    @cached_property
     def regions(self) -> list[str]:
         return sorted(self.demand.region.unique())
 
-    @property
+    @cached_property
     def stages(self) -> list[str]:
         present = set(self.demand.stage)
         return [s for s in STAGES if s in present]
@@ -147,7 +149,7 @@ class PlanInputs:
 
 def lookup(frame: pd.DataFrame, keys: list[str], value: str) -> dict:
     """{tuple of key values: value} for a tidy frame."""
-    return dict(zip(frame[keys].itertuples(index=False, name=None), frame[value].astype(float)))
+    return dict(zip(zip(*(frame[k].tolist() for k in keys)), frame[value].to_numpy(dtype=float).tolist()))
 
 
 class Retention:

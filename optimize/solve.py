@@ -11,10 +11,18 @@ from optimize.model import StaffingModel
 
 @dataclass
 class SolveInfo:
+    """How a plan was solved. ``seconds``: solver time (s), both solves when
+    the hard model was infeasible and was re-solved with elastic limits
+    (``relaxed``); ``objective`` in yuan-equivalent."""
     solver: str
     status: str
     seconds: float
     objective: float
+    relaxed: bool = False
+
+
+class Infeasible(Exception):
+    """A solver proved that no plan meets every hard limit."""
 
 
 def _solver(name: str, time_limit: float, integer: bool = False):
@@ -31,7 +39,8 @@ def _solver(name: str, time_limit: float, integer: bool = False):
 
 
 def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
-    """Solve in place. Falls back to CBC when HiGHS is missing or fails.
+    """Solve in place. Falls back to CBC when HiGHS is missing or fails;
+    raises ``Infeasible`` when a solver proves there is no plan.
 
     A MIP has no meaningful duals: its integers are then fixed at their values
     and the LP re-solved, so that posts can still be priced.
@@ -50,6 +59,8 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
             last_error = str(exc)
             continue
         status = pulp.LpStatus[m.prob.status]
+        if status == "Infeasible":
+            raise Infeasible(f"{name}: no plan meets every hard limit")
         if status != "Optimal":
             last_error = f"{name}: {status}"
             continue
@@ -59,7 +70,7 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
         if m.params.integer:
             _fix_integers_and_resolve(m, _solver(name, m.params.time_limit))
         seconds = time.perf_counter() - t0
-        return SolveInfo(name, status, seconds, float(pulp.value(m.prob.objective)))
+        return SolveInfo(name, status, seconds, float(pulp.value(m.prob.objective)), m.elastic)
     raise RuntimeError(f"no solver produced a plan ({last_error})")
 
 

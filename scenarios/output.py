@@ -37,6 +37,7 @@ def manifest(result: RunResult, lang: str) -> dict:
         "seed": s.get("forecast", "seed", 0),
         "language": lang,
         "solver": {"name": info.solver, "status": info.status, "objective": info.objective,
+                   "limits_relaxed": info.relaxed,
                    "build_seconds": round(result.plan.build_seconds, 3), "solve_seconds": round(info.seconds, 3)},
         "violations": int(len(result.plan.violations)),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},

@@ -25,6 +25,7 @@ def test_a_cap_below_the_staff_still_in_post_is_broken_by_exactly_the_excess(cap
     caps = cap_cut.plan.posts[cap_cut.plan.posts.year == first].groupby("region").cap.first()
     excess = (retained - caps).clip(lower=0)
     assert (excess > 0).all() and excess.sum() > 2000  # staff cannot be dismissed: the cut is impossible
+    assert cap_cut.plan.info.relaxed  # the hard model was proved infeasible, then solved with elastic limits
     # rotation may move the excess between areas, not remove it
     assert cap[cap.year == first].amount.sum() == pytest.approx(excess.sum(), rel=1e-5)
     assert set(cap[cap.year == first].region) == set(excess.index)
@@ -60,3 +61,5 @@ def test_zero_graduate_supply_means_no_hires_and_more_shortfall_not_an_error():
     assert none.plan.hires.teachers.sum() == pytest.approx(0.0, abs=1e-6)
     assert none.plan.staff.shortfall.sum() > base.plan.staff.shortfall.sum() + 100
     assert isinstance(none.plan.violations, pd.DataFrame)
+    # feasible: solved with every limit hard, so nothing can be broken
+    assert not none.plan.info.relaxed and none.plan.violations.empty

@@ -1,4 +1,6 @@
 """Small plans whose optimum is known by hand."""
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -26,6 +28,19 @@ def test_single_stage_hires_exactly_the_gap(simple_params):
     assert plan.hires.teachers.sum() == pytest.approx(2)
     assert plan.staff.shortfall.sum() == pytest.approx(0, abs=1e-7)
     assert_plan_identities(plan.staff)
+
+
+def test_limits_stay_hard_while_a_plan_exists_even_when_breaking_one_is_cheap(simple_params):
+    # 3 teachers, demand 5: mentoring (0.5 per teacher) allows 1.5 hires.
+    # Breaking it by 0.5 would cost 0.5 x elastic weight 1 instead of 0.5 FTE
+    # of shortfall at 1000, but a plan within every limit exists, so none is
+    # broken: salary 4.5 + hiring 1.5 x 10 + shortfall 0.5 x 1000 = 519.5.
+    inp = tiny_inputs({("primary", 2025): 5}, {("primary", "primary"): 3}, cap=10, posts={"primary": 3},
+                      years=[2025], base_year=2024)
+    plan = solve_plan(inp, dataclasses.replace(simple_params, mentor_ratio=0.5, elastic_weight=1.0))
+    assert not plan.info.relaxed and plan.violations.empty
+    assert plan.hires.teachers.sum() == pytest.approx(1.5)
+    assert plan.info.objective == pytest.approx(519.5, abs=1e-6)
 
 
 def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_params):
