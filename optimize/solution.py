@@ -146,7 +146,7 @@ def assign_key_teachers(m: StaffingModel) -> pd.DataFrame:
     if not m.key:
         return pd.DataFrame(columns=KEY_COLUMNS)
     staff = {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
+    for (layer, r, s, t), v in m.staff.items():
         if layer == "existing":
             staff[(r, t)] = staff.get((r, t), 0.0) + _val(v)
     rows = []
