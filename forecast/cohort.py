@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.births import BirthsForecast, BirthsModel
+from forecast.combine import combination_weights, track_record
 from forecast.errors import InputError
 from forecast.grades import GradeMap
 
@@ -86,13 +87,20 @@ class CohortModel:
         Share of the youngest grade born a year earlier than its entry age
         (late entrants); the entry ratio is taken to the mix of the two birth
         years.
+    combine : bool
+        Combine the cohort projection with no change (the last year carried
+        forward), each stage weighted by the two methods' errors in
+        rolling-origin projections inside the history (see
+        ``forecast.combine``); ``False`` gives the cohort model alone.
 
     Notes
     -----
     When births do not cover the birth years of the youngest grade over the
     whole history, the youngest grade is projected from its own last value
     (its year-on-year ratio is smoothed like any other); ``entry_mode`` says
-    which was used.
+    which was used. A grade that follows its own level (that one, or a second
+    entry point such as US kindergarten) has no cohort behind its growth, so
+    its smoothed growth fades by ``phi`` a year.
     """
 
     enrolment: pd.DataFrame
@@ -103,6 +111,7 @@ class CohortModel:
     alpha: float = 0.4
     phi: float = 0.8
     entry_spread: float = 0.0
+    combine: bool = True
 
     def fit(self) -> "CohortFit":
         if self.estimator not in ESTIMATORS:
@@ -133,14 +142,21 @@ class CohortModel:
         logr = np.log(ratios)
         preds, state = _smooth(logr, self.estimator, self.k, self.alpha, self.phi)
         resid = (logr - preds)[..., 1:]                           # one-step errors (R, G, Y-2)
-        return CohortFit(self, regions, years, cube, state, resid, ratios)
+        weights = None
+        if self.combine:
+            weights = combination_weights(track_record(self), gm.stage_names)
+        return CohortFit(self, regions, years, cube, state, resid, ratios, weights)
 
 
 class CohortFit:
     """Fitted ratios; ``project`` runs the cohort model forward."""
 
-    def __init__(self, model: CohortModel, regions, years, cube, state, resid, ratios):
+    def __init__(self, model: CohortModel, regions, years, cube, state, resid, ratios,
+                 weights: pd.DataFrame | None = None):
         self.model = model
+        #: per stage: n, mse_model, mse_persistence, weight (the cohort
+        #: model's share; None when the model is not combined)
+        self.weights = weights
         self.regions = regions
         self.years = years
         self.cube = cube
@@ -181,7 +197,6 @@ class CohortFit:
         rng = np.random.default_rng(seed)
 
         level_entry = getattr(self.model, "entry_mode", "births") == "level"
-        restart = self.model.restart[None, None, :]
         births_paths = np.ones((paths + 1, R, horizon))
         if not level_entry:
             births_paths = self._births_paths(out_years, entry_age, paths, seed, births, births_factor,
@@ -195,6 +210,11 @@ class CohortFit:
         phi = self.model.phi if self.model.estimator == "damped" else 0.0
         steps = np.cumsum(phi ** np.arange(1, horizon + 1))        # (H,)
         point = level[None, :, :, None] + trend[None, :, :, None] * steps  # (1, R, G, H)
+        # a grade that follows its own level has no cohort behind its growth:
+        # that growth fades by phi a year (damped trend) instead of lasting
+        own = np.concatenate([[level_entry], self.model.restart])
+        fade = np.where(own[:, None], self.model.phi ** np.arange(1, horizon + 1)[None, :], 1.0)  # (G, H)
+        point = point * fade[None, None]
         e = self._draw_errors(rng, paths, R, G, horizon)
         if self.model.estimator == "mean":
             drift = self._draw_errors(rng, paths, R, G, 1) / np.sqrt(self.model.k)
@@ -211,17 +231,46 @@ class CohortFit:
                 if row.region in self.regions and row.grade in grades and row.year in out_years:
                     adj[self.regions.index(row.region), grades.index(row.grade), row.year - last - 1] += row.students
 
-        stock = np.broadcast_to(self.cube[:, :, -1], (paths + 1, R, G)).copy()
-        out = np.empty((paths + 1, R, G, horizon))
-        for h in range(horizon):
-            new = np.empty_like(stock)
-            entry_base = stock[:, :, 0] if level_entry else births_paths[:, :, h]
-            new[:, :, 0] = entry_base * ratio[:, :, 0, h]
-            new[:, :, 1:] = np.where(restart, stock[:, :, 1:], stock[:, :, :-1]) * ratio[:, :, 1:, h]
-            new += adj[None, :, :, h]
-            stock = np.maximum(new, 0.0)
-            out[..., h] = stock
+        out, added = _run_cohorts(self.cube[:, :, -1], ratio, births_paths, level_entry, self.model.restart, adj)
+        if self.weights is not None:
+            out = self._hedge(out, rng)
+        # pupils a scenario adds are not hedged: they are added, not forecast
+        out = np.maximum(out + added, 0.0)
         return Projection(self.regions, grades, gm, list(self.years), self.cube, out_years, out)
+
+    def _hedge(self, out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Combine cohort paths (1 + paths, R, G, H) with no change.
+
+        Every path, the central one included, is ``w · cohort + (1 − w) ·
+        no change`` with ``w`` the stage's weight. No change is the last year
+        on the central path; on a Monte Carlo path it is the last year times
+        a random walk of the stage total whose steps are the history's
+        year-on-year log changes of stage totals (per stage, pooled over
+        areas; all stages when fewer than 10) with a random sign — the errors
+        persistence would have made.
+        """
+        gm = self.grade_map
+        grades = gm.grades
+        stages = gm.stage_names
+        stage_of = np.array([stages.index(gm.stage_of(g)) for g in grades])
+        w = self.weights.weight.reindex(stages).to_numpy(float)[stage_of]     # (G,)
+        last = self.cube[:, :, -1]                                             # (R, G)
+        paths, R, G, H = out.shape[0] - 1, *out.shape[1:]
+        totals = np.stack([self.cube[:, stage_of == k, :].sum(axis=1) for k in range(len(stages))], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            steps = np.diff(np.log(totals), axis=2)                            # (R, S, Y-1)
+        everything = steps[np.isfinite(steps)]
+        walk = np.zeros((paths, R, len(stages), H))
+        for k in range(len(stages)):
+            pool = steps[:, k, :]
+            pool = pool[np.isfinite(pool)]
+            pool = pool if pool.size >= 10 else everything
+            if pool.size:
+                walk[:, :, k, :] = rng.choice(pool, size=(paths, R, H)) * rng.choice([-1.0, 1.0], size=(paths, R, H))
+        still = last[None, :, :, None] * np.exp(np.cumsum(walk, axis=3))[:, :, stage_of, :]
+        mixed = w[None, None, :, None] * out[1:] + (1 - w[None, None, :, None]) * still
+        central = w[None, :, None] * out[0] + (1 - w[None, :, None]) * last[:, :, None]
+        return np.concatenate([central[None], mixed], axis=0)
 
     def _draw_errors(self, rng: np.random.Generator, paths: int, R: int, G: int, horizon: int) -> np.ndarray:
         """Resampled one-step log-ratio errors, shape (paths, R, G, horizon):
@@ -277,6 +326,37 @@ class CohortFit:
             out[0, :, h] = c0
             out[1:, :, h] = s0
         return out
+
+
+def _run_cohorts(start: np.ndarray, ratio: np.ndarray, births: np.ndarray, level_entry: bool,
+                 restart: np.ndarray, adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Carry cohorts forward along every path.
+
+    ``start`` (R, G) is the last year's pupils, ``ratio`` (P, R, G, H) the
+    entry (grade 0) and progression ratios, ``births`` (P, R, H) the births
+    feeding the entry grade, ``restart`` (G-1,) grades that follow their own
+    level, ``adj`` (R, G, H) pupils a scenario adds. Returns the pupils from
+    the data and, apart, the added pupils as the ratios carry them on, both
+    (P, R, G, H) persons.
+    """
+    P, H = ratio.shape[0], ratio.shape[3]
+    restart = restart[None, None, :]
+    stock = np.broadcast_to(start, (P, *start.shape)).copy()
+    added = np.zeros_like(stock)
+    out = np.empty((P, *start.shape, H))
+    extra = np.empty_like(out)
+    for h in range(H):
+        new = np.empty_like(stock)
+        new[:, :, 0] = (stock[:, :, 0] if level_entry else births[:, :, h]) * ratio[:, :, 0, h]
+        new[:, :, 1:] = np.where(restart, stock[:, :, 1:], stock[:, :, :-1]) * ratio[:, :, 1:, h]
+        moved = np.empty_like(added)
+        moved[:, :, 0] = added[:, :, 0] * ratio[:, :, 0, h] if level_entry else 0.0
+        moved[:, :, 1:] = np.where(restart, added[:, :, 1:], added[:, :, :-1]) * ratio[:, :, 1:, h]
+        stock = np.maximum(new, 0.0)
+        added = moved + adj[None, :, :, h]
+        out[..., h] = stock
+        extra[..., h] = added
+    return out, extra
 
 
 class Projection:

@@ -35,6 +35,7 @@ def manifest(result: RunResult, lang: str) -> dict:
         "inputs": result.input_hashes,
         "versions": versions(),
         "seed": s.get("forecast", "seed", 0),
+        "forecast_weights": result.forecast_weights,
         "language": lang,
         "solver": {"name": info.solver, "status": info.status, "objective": info.objective,
                    "limits_relaxed": info.relaxed,

@@ -39,6 +39,8 @@ class RunResult:
     plan: Plan
     input_hashes: dict
     timings: dict = field(default_factory=dict)
+    #: the cohort model's weight against no change, by stage (forecast.combine)
+    forecast_weights: dict = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables by CSV name (without .csv)."""
@@ -259,7 +261,8 @@ def run(s: Scenario, progress=None) -> RunResult:
                         k=int(fc.get("window", 3)), alpha=float(fc.get("alpha", 0.4)),
                         entry_spread=float(fc.get("entry_spread", 0.0)))
     adjustments = _adjustments(s, tables["enrolment"], gm)
-    proj = model.fit().project(horizon, paths=int(fc.get("paths", 1000)), seed=int(fc.get("seed", 0)),
+    fit = model.fit()
+    proj = fit.project(horizon, paths=int(fc.get("paths", 1000)), seed=int(fc.get("seed", 0)),
                                births_factor=float(fc.get("births_factor", 1.0)), adjustments=adjustments,
                                births_variant=fc.get("births_variant", "central"))
     enrol, enrol_stage = enrolment_frames(proj)
@@ -294,4 +297,6 @@ def run(s: Scenario, progress=None) -> RunResult:
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
     peaks = peak_table(enrol_stage[enrol_stage.region == DISTRICT], gm)
-    return RunResult(s, enrol, enrol_stage, dem, supply, gap, peaks, turning_points(gap), plan, hashes, timings)
+    weights = {stage: round(float(w), 4) for stage, w in fit.weights.weight.items()}
+    return RunResult(s, enrol, enrol_stage, dem, supply, gap, peaks, turning_points(gap), plan, hashes, timings,
+                     weights)

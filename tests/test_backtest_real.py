@@ -21,30 +21,39 @@ def mape(df, col):
     return ((df[col] - df.actual).abs() / df.actual).mean()
 
 
-def test_us_by_grade_beats_persistence_in_school_stages(tmp_path):
+def coverage80(df):
+    return ((df.actual >= df.lo80) & (df.actual <= df.hi80)).mean()
+
+
+def test_us_by_grade_beats_persistence_in_every_stage(tmp_path):
     proc, out = backtest(tmp_path, "--births", str(SHARED / "us" / "births.csv"), "--enrolment",
                          str(SHARED / "us" / "enrolment_grade.csv"), "--origins", "1992-1998", "--horizon", "3")
     assert proc.returncode == 0, proc.stderr
     bt = pd.read_csv(out)
     assert list(bt.columns) == COLUMNS
     assert proc.stdout.strip().splitlines()[-1] == str(out)
-    for stage in ("primary", "junior", "senior"):
+    for stage in ("preschool", "primary", "junior", "senior"):
         for lead in (2, 3):
             d = bt[(bt.stage == stage) & (bt.lead == lead)]
             assert len(d) >= 5
             assert mape(d, "forecast") < mape(d, "persistence"), (stage, lead)
+    assert 0.7 <= coverage80(bt) <= 0.9
 
 
-def test_beijing_stage_totals_run_and_senior_beats_persistence(tmp_path):
+def test_beijing_stage_totals_beat_persistence_but_for_junior_at_lead_3(tmp_path):
     proc, out = backtest(tmp_path, "--births", str(SHARED / "beijing" / "births.csv"), "--stage-totals",
                          str(SHARED / "beijing" / "stage_totals.csv"), "--origins", "2013-2018", "--horizon", "3")
     assert proc.returncode == 0, proc.stderr
     bt = pd.read_csv(out)
     assert set(bt.stage) == {"primary", "junior", "senior"}
     assert (bt.year - bt.origin == bt.lead).all() and bt.origin.max() == 2018
-    for lead in (2, 3):
-        d = bt[(bt.stage == "senior") & (bt.lead == lead)]
-        assert mape(d, "forecast") < mape(d, "persistence")
+    for stage, lead in [("primary", 2), ("primary", 3), ("junior", 2), ("senior", 2), ("senior", 3)]:
+        d = bt[(bt.stage == stage) & (bt.lead == lead)]
+        assert mape(d, "forecast") < mape(d, "persistence"), (stage, lead)
+    # junior at lead 3 is the known miss: the 2015-16 fall in primary-to-junior
+    # transition (admission rules) is in no data up to the origins; no mix of
+    # the cohort model and persistence beats persistence there (README)
+    assert 0.7 <= coverage80(bt) <= 0.9
 
 
 def test_bad_backtest_input_names_the_file_and_row(tmp_path):

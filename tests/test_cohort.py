@@ -5,6 +5,7 @@ import pytest
 
 from forecast.backtest import backtest, consecutive_run, scores
 from forecast.cohort import CohortModel
+from forecast.combine import combination_weights, track_record
 from forecast.grades import GradeMap
 from forecast.stage_split import split_stage_totals
 
@@ -20,7 +21,7 @@ def small():
 
 def test_one_year_ahead_by_hand():
     e, b = small()
-    proj = CohortModel(e, b, GM3, estimator="mean", k=2).fit().project(1, paths=0)
+    proj = CohortModel(e, b, GM3, estimator="mean", k=2, combine=False).fit().project(1, paths=0)
     g = proj.by_grade().set_index("grade").students
     # grade 1 = births 2017 x entry ratio 1 (100/100, 110/110, 120/120)
     assert g[1] == pytest.approx(130)
@@ -43,10 +44,82 @@ def test_exponential_smoothing_weights_by_hand():
 def test_entry_spread_mixes_two_birth_years():
     e, b = small()
     b = pd.concat([pd.DataFrame({"region": "a", "year": [2013], "births": [90]}), b])
-    fit = CohortModel(e, b, GM3, estimator="mean", k=1, entry_spread=0.25).fit()
+    fit = CohortModel(e, b, GM3, estimator="mean", k=1, entry_spread=0.25, combine=False).fit()
     proj = fit.project(1, paths=0).by_grade().set_index("grade").students
     ratio_2022 = 120 / (0.75 * 120 + 0.25 * 110)
     assert proj[1] == pytest.approx(ratio_2022 * (0.75 * 130 + 0.25 * 120))
+
+
+def four_years():
+    """``small()`` and a fourth year, 2023, that the cohort model misses."""
+    e, b = small()
+    e = pd.concat([e, pd.DataFrame({"region": "a", "year": 2023, "grade": [1, 2, 3],
+                                    "students": [126.0, 118.0, 110.0]})], ignore_index=True)
+    b = pd.concat([b, pd.DataFrame({"region": "a", "year": [2018], "births": [140]})], ignore_index=True)
+    return e, b
+
+
+def test_track_record_and_weight_by_hand():
+    e, b = four_years()
+    model = CohortModel(e, b, GM3, estimator="mean", k=2)
+    track = track_record(model)
+    # one origin (2022, the first with three years) projects 2023 as in the hand test above
+    assert track[["origin", "year", "lead"]].values.tolist() == [[2022, 2023, 1]]
+    cohort = 130 + 120 * np.sqrt(108 / 110) + 108 * np.sqrt(96 / 95 * 99 / 100)
+    assert track.model.iloc[0] == pytest.approx(cohort)
+    assert track.persistence.iloc[0] == 120 + 108 + 99 and track.actual.iloc[0] == 354
+    w = combination_weights(track, ["primary"]).loc["primary"]
+    mse_m, mse_p = np.log(cohort / 354) ** 2, np.log(327 / 354) ** 2
+    assert w.n == 1 and w.mse_model == pytest.approx(mse_m) and w.mse_persistence == pytest.approx(mse_p)
+    assert w.weight == pytest.approx((mse_p / (mse_m + mse_p) + 0.5) / 2)
+
+
+def test_projection_is_the_weighted_sum_of_cohort_and_no_change():
+    e, b = four_years()
+    fit = CohortModel(e, b, GM3, estimator="mean", k=2).fit()
+    alone = CohortModel(e, b, GM3, estimator="mean", k=2, combine=False).fit().project(2, paths=0).by_grade()
+    both = fit.project(2, paths=0).by_grade()
+    w = fit.weights.weight["primary"]
+    last = e[e.year == 2023].set_index("grade").students
+    expect = w * alone.set_index(["grade", "year"]).students + (1 - w) * last.reindex(alone.grade).to_numpy()
+    np.testing.assert_allclose(both.set_index(["grade", "year"]).students, expect)
+    # no track record (three years): the two weigh equally
+    assert CohortModel(*small(), GM3).fit().weights.weight["primary"] == 0.5
+
+
+def test_weight_tends_to_one_where_the_ratios_hold():
+    births = pd.DataFrame({"region": "a", "year": range(2010, 2020), "births": [100, 130, 90, 120, 150, 80, 110,
+                                                                               140, 100, 125]})
+    rows = [("a", y, g, 0.9 ** (g - 1) * births.set_index("year").births[y - 5 - g]) for y in range(2018, 2025)
+            for g in (1, 2, 3)]
+    e = pd.DataFrame(rows, columns=["region", "year", "grade", "students"])
+    w = CohortModel(e, births, GM3).fit().weights.loc["primary"]
+    assert w.mse_model == pytest.approx(0.0, abs=1e-20) and w.mse_persistence > 0.001
+    assert w.n == 4 and w.weight == pytest.approx((4 + 0.5) / 5)
+
+
+def test_scenario_pupils_are_added_whole_under_the_hedge():
+    e, b = four_years()
+    fit = CohortModel(e, b, GM3, estimator="mean", k=2).fit()
+    assert 0 < fit.weights.weight["primary"] < 1
+    adj = pd.DataFrame({"region": "a", "grade": [2], "year": [2024], "students": [10.0]})
+    base = fit.project(2, paths=0).by_grade().set_index(["grade", "year"]).students
+    more = fit.project(2, paths=0, adjustments=adj).by_grade().set_index(["grade", "year"]).students
+    ratio_3 = np.sqrt(99 / 100 * 110 / 108)  # grade 2 -> 3, mean of the last two years' log ratios
+    assert (more - base)[(2, 2024)] == pytest.approx(10.0)
+    assert (more - base)[(3, 2025)] == pytest.approx(10.0 * ratio_3)
+
+
+def test_a_grade_without_a_cohort_behind_it_lets_its_growth_fade():
+    # no births: grade 1 follows its own level, growing 10% a year in the data
+    e = pd.DataFrame({"region": "a", "year": np.repeat([2020, 2021, 2022], 2), "grade": [1, 2] * 3,
+                      "students": [100.0, 90.0, 110.0, 99.0, 121.0, 108.9]})
+    gm = GradeMap(stages={"primary": (1, 2)})
+    fit = CohortModel(e, pd.DataFrame(columns=["region", "year", "births"]), gm, estimator="mean", k=2,
+                      phi=0.8, combine=False).fit()
+    assert fit.model.entry_mode == "level"
+    g1 = fit.project(2, paths=0).by_grade().query("grade == 1").students.to_numpy()
+    assert g1 == pytest.approx([121 * 1.1 ** 0.8, 121 * 1.1 ** 0.8 * 1.1 ** 0.64])
 
 
 def test_stage_totals_split_sums_back_exactly():
