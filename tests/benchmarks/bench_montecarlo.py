@@ -36,6 +36,7 @@ def main() -> None:
     print(f"python {platform.python_version()}; paths array {shape} (1 + paths, areas, grades, years)")
     print(f"1,000 paths x 10 years, births model fitted once:   {best(lambda: fit.project(10, 1000, 0, births=births)):.3f} s")
     print(f"1,000 paths x 10 years, births model fitted each run: {best(lambda: fit.project(10, 1000, 0)):.3f} s")
+    print(f"fit with its track record (4 origins x 5 areas):     {best(lambda: CohortModel(e, b, GradeMap()).fit()):.3f} s")
 
 
 if __name__ == "__main__":
