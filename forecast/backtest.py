@@ -14,7 +14,7 @@ import pandas as pd
 
 from forecast.cohort import CohortModel
 from forecast.errors import InputError
-from forecast.grades import GradeMap
+from forecast.grades import GradeMap, stage_sums
 from forecast.stage_split import split_stage_totals
 
 COLUMNS = ["region", "stage", "origin", "year", "lead", "actual", "forecast", "lo80", "hi80", "persistence",
@@ -42,11 +42,6 @@ def consecutive_run(years, end: int) -> list[int]:
     while run[0] - 1 in ys:
         run.insert(0, run[0] - 1)
     return run
-
-
-def _stage_actuals(enrolment: pd.DataFrame, gm: GradeMap) -> pd.DataFrame:
-    e = enrolment.assign(stage=enrolment.grade.map(gm.stage_of))
-    return e.groupby(["region", "stage", "year"], as_index=False).students.sum()
 
 
 def _feeding_births(births: pd.DataFrame, gm: GradeMap, region: str, stage: str, year: int, known_to: int) -> float:
@@ -89,7 +84,7 @@ def backtest(births: pd.DataFrame, gm: GradeMap, origins: list[int], horizon: in
     else:
         gm = trim_to_grades(gm, enrolment.grade.unique())
         full_years = sorted(enrolment.year.unique())
-        actual = _stage_actuals(enrolment, gm)
+        actual = stage_sums(enrolment, gm)
     act = actual.set_index(["region", "stage", "year"]).students
     rows = []
     for T in origins:

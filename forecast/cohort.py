@@ -215,9 +215,9 @@ class CohortFit:
         own = np.concatenate([[level_entry], self.model.restart])
         fade = np.where(own[:, None], self.model.phi ** np.arange(1, horizon + 1)[None, :], 1.0)  # (G, H)
         point = point * fade[None, None]
-        e = self._draw_errors(rng, paths, R, G, horizon)
+        e = _resample(rng, self.resid, paths, horizon)      # one-step errors (P, R, G, H)
         if self.model.estimator == "mean":
-            drift = self._draw_errors(rng, paths, R, G, 1) / np.sqrt(self.model.k)
+            drift = _resample(rng, self.resid, paths, 1) / np.sqrt(self.model.k)
             eps = e + drift
         else:
             a = self.model.alpha
@@ -255,39 +255,15 @@ class CohortFit:
         stage_of = np.array([stages.index(gm.stage_of(g)) for g in grades])
         w = self.weights.weight.reindex(stages).to_numpy(float)[stage_of]     # (G,)
         last = self.cube[:, :, -1]                                             # (R, G)
-        paths, R, G, H = out.shape[0] - 1, *out.shape[1:]
+        paths, R, H = out.shape[0] - 1, out.shape[1], out.shape[3]
         totals = np.stack([self.cube[:, stage_of == k, :].sum(axis=1) for k in range(len(stages))], axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             steps = np.diff(np.log(totals), axis=2)                            # (R, S, Y-1)
-        everything = steps[np.isfinite(steps)]
-        walk = np.zeros((paths, R, len(stages), H))
-        for k in range(len(stages)):
-            pool = steps[:, k, :]
-            pool = pool[np.isfinite(pool)]
-            pool = pool if pool.size >= 10 else everything
-            if pool.size:
-                walk[:, :, k, :] = rng.choice(pool, size=(paths, R, H)) * rng.choice([-1.0, 1.0], size=(paths, R, H))
+        walk = _resample(rng, steps, paths, H) * rng.choice([-1.0, 1.0], size=(paths, R, len(stages), H))
         still = last[None, :, :, None] * np.exp(np.cumsum(walk, axis=3))[:, :, stage_of, :]
         mixed = w[None, None, :, None] * out[1:] + (1 - w[None, None, :, None]) * still
         central = w[None, :, None] * out[0] + (1 - w[None, :, None]) * last[:, :, None]
         return np.concatenate([central[None], mixed], axis=0)
-
-    def _draw_errors(self, rng: np.random.Generator, paths: int, R: int, G: int, horizon: int) -> np.ndarray:
-        """Resampled one-step log-ratio errors, shape (paths, R, G, horizon):
-        per grade from all regions, or from all grades when a grade has fewer
-        than 10 errors to draw from."""
-        resid = self.resid
-        everything = resid[np.isfinite(resid)]
-        out = np.zeros((paths, R, G, horizon))
-        if everything.size == 0:
-            return out
-        for g in range(G):
-            pool = resid[:, g, :]
-            pool = pool[np.isfinite(pool)]
-            if pool.size < 10:
-                pool = everything
-            out[:, :, g, :] = rng.choice(pool, size=(paths, R, horizon))
-        return out
 
     def _births_paths(self, out_years, entry_age, paths, seed, births, births_factor, variant) -> np.ndarray:
         """Births feeding the youngest grade, (1 + paths, R, horizon): observed
@@ -326,6 +302,22 @@ class CohortFit:
             out[0, :, h] = c0
             out[1:, :, h] = s0
         return out
+
+
+def _resample(rng: np.random.Generator, values: np.ndarray, paths: int, horizon: int) -> np.ndarray:
+    """Draws with replacement from ``values`` (R, K, N), shape (paths, R, K,
+    horizon): for each k from its finite values over all R and N, or from all
+    finite values when k has fewer than 10; zeros when there are none."""
+    everything = values[np.isfinite(values)]
+    R, K = values.shape[:2]
+    out = np.zeros((paths, R, K, horizon))
+    if everything.size == 0:
+        return out
+    for k in range(K):
+        pool = values[:, k, :]
+        pool = pool[np.isfinite(pool)]
+        out[:, :, k, :] = rng.choice(pool if pool.size >= 10 else everything, size=(paths, R, horizon))
+    return out
 
 
 def _run_cohorts(start: np.ndarray, ratio: np.ndarray, births: np.ndarray, level_entry: bool,

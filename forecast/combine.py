@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from forecast.grades import stage_sums
+
 if TYPE_CHECKING:
     from forecast.cohort import CohortModel
 
@@ -48,7 +50,7 @@ def track_record(model: "CohortModel", leads: int = TRACK_LEADS) -> pd.DataFrame
     gm = model.grade_map
     e = model.enrolment
     years = sorted(int(y) for y in e.year.unique())
-    actual = (e.assign(stage=e.grade.map(gm.stage_of)).groupby(["region", "stage", "year"]).students.sum())
+    actual = stage_sums(e, gm).set_index(["region", "stage", "year"]).students
     frames = []
     for t in years[MIN_YEARS - 1:-1]:
         h = min(leads, years[-1] - t)

@@ -90,3 +90,10 @@ class GradeMap:
     def stage_entry_grades(self) -> dict[str, int]:
         """First grade of each stage."""
         return {s: lo for s, (lo, _) in self.stages.items()}
+
+
+def stage_sums(enrolment: pd.DataFrame, gm: GradeMap) -> pd.DataFrame:
+    """Pupils by stage: enrolment (region, year, grade, students) summed to
+    columns region, stage, year, students (persons)."""
+    e = enrolment.assign(stage=enrolment.grade.map(gm.stage_of))
+    return e.groupby(["region", "stage", "year"], as_index=False).students.sum()
