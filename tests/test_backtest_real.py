@@ -1,11 +1,11 @@
-"""The back-test on the real shared data (../shared/data beside the repo)."""
+"""The back-test on the real public data copied into tests/data (see its README)."""
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parent / "data"
 COLUMNS = ["region", "stage", "origin", "year", "lead", "actual", "forecast", "lo80", "hi80", "persistence",
            "births_ratio"]
 

@@ -1,8 +1,9 @@
 """Build the embedded default district (a Chaoyang-like district of Beijing).
 
-Run from the repository root with the shared data beside it::
+Run from the repository root (it reads the real Beijing series copied into
+``tests/data``)::
 
-    python scenarios/default/build_default.py ../shared/data
+    python scenarios/default/build_default.py tests/data
 
 It rewrites the CSVs in this folder. Every figure is either a real published
 figure (Beijing births 2001-2019 and stage totals 2019) or an assumption listed
@@ -60,9 +61,9 @@ ASSUMPTIONS = dict(
 )
 
 
-def read_beijing(shared: Path) -> tuple[pd.Series, pd.DataFrame]:
-    births = pd.read_csv(shared / "beijing" / "births.csv").set_index("year")["births"]
-    totals = pd.read_csv(shared / "beijing" / "stage_totals.csv")
+def read_beijing(data: Path) -> tuple[pd.Series, pd.DataFrame]:
+    births = pd.read_csv(data / "beijing" / "births.csv").set_index("year")["births"]
+    totals = pd.read_csv(data / "beijing" / "stage_totals.csv")
     return births, totals
 
 
@@ -191,10 +192,10 @@ def posts_and_cap(r: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return posts_df, cap_df
 
 
-def main(shared: Path) -> None:
+def main(data: Path) -> None:
     gm = GradeMap()
     rng = np.random.default_rng(SEED)
-    bj_births, totals = read_beijing(shared)
+    bj_births, totals = read_beijing(data)
     bj = beijing_births_extended(bj_births)
     births = area_births(bj)
     ratios = stage_ratios(bj, totals, gm)
@@ -214,4 +215,4 @@ def main(shared: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared" / "data")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[1] / "tests" / "data")
