@@ -48,8 +48,3 @@ def weekly_lessons() -> pd.DataFrame:
         for subject, n in plan.items()
     ]
     return pd.DataFrame(rows, columns=["grade", "subject", "lessons"])
-
-
-def stage_subjects(stage: str) -> tuple[str, ...]:
-    """Subjects taught in a stage."""
-    return (PRESCHOOL_SUBJECT,) if stage == "preschool" else SUBJECTS

@@ -10,38 +10,53 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast.curriculum import PRESCHOOL_SUBJECT, weekly_lessons
-from forecast.grades import GradeMap
+from forecast.curriculum import PRESCHOOL_SUBJECT, SUBJECTS, weekly_lessons
+from forecast.grades import STAGES, GradeMap
+from forecast.settings import STAGE_MAP, STAGE_SUBJECT_MAP, SUBJECT_MAP, setting
 
 KEYS = ["region", "stage", "subject", "year"]
 
 
+SCHOOL_STAGES = ("primary", "junior", "senior")
+RATIO, CLASS = {"method": ("ratio",)}, {"method": ("class",)}
+
+
 @dataclass(frozen=True)
 class DemandParams:
-    """Demand settings. Defaults are the national standards (DOMAIN.md).
+    """Demand settings. Defaults are the national standards (DOMAIN.md):
+    staffing ratios of 中央编办发〔2014〕72号 (kindergarten: the 2013 full-day
+    1:7 carers-and-teachers standard), class-size caps of 45 (primary) and 50
+    (secondary), the 2022 curriculum plan's lessons; teaching loads and the
+    teachers' share of staff are planning assumptions.
 
-    staff_ratio : pupils per staff member (中央编办发〔2014〕72号; kindergarten:
-        full-day 1:7 carers-and-teachers standard, 2013).
-    teacher_share : teachers per staff member (planning assumption).
-    class_size : largest class per stage (pupils); kindergarten by grade.
-    load : weekly lessons a teacher teaches, per stage.
-    kindergarten_teachers_per_class : teachers per kindergarten class (2013 standard: 2).
-    extra_lessons : extra weekly lessons per class, per (stage, subject),
-        e.g. more science hours.
-    selection_groups : extra teaching groups per class in senior secondary for
-        course selection (走班), per subject, as a share of classes.
+    ``kindergarten_class_size`` (pupils per class by kindergarten grade,
+    1987 standard: 小班 25, 中班 30, 大班 35) is not a scenario key.
     """
 
-    staff_ratio: dict[str, float] = field(default_factory=lambda: {
-        "preschool": 7.0, "primary": 19.0, "junior": 13.5, "senior": 12.5})
-    teacher_share: float = 0.9
-    class_size: dict[str, float] = field(default_factory=lambda: {
-        "preschool": 30, "primary": 45, "junior": 50, "senior": 50})
+    method: str = setting("ratio", choices=("ratio", "class"),
+                          doc="ratio: pupils ÷ staffing ratio; class: classes × lessons ÷ teaching load")
+    staff_ratio: dict[str, float] = setting(
+        kind=STAGE_MAP, keys=STAGES, lo=0.5, hi=100.0, unit="pupils per staff member", only_with=RATIO,
+        doc="staffing-ratio standard per stage",
+        default_factory=lambda: {"preschool": 7.0, "primary": 19.0, "junior": 13.5, "senior": 12.5})
+    teacher_share: float = setting(0.9, lo=0.05, hi=1.0, unit="teachers per staff member", only_with=RATIO,
+                                   doc="share of the staffing standard that teaches")
+    class_size: dict[str, float] = setting(
+        kind=STAGE_MAP, keys=SCHOOL_STAGES, lo=5, hi=80, unit="pupils", only_with=CLASS,
+        doc="largest class per school stage", default_factory=lambda: {"primary": 45, "junior": 50, "senior": 50})
     kindergarten_class_size: dict[int, float] = field(default_factory=lambda: {-2: 25, -1: 30, 0: 35})
-    load: dict[str, float] = field(default_factory=lambda: {"primary": 14, "junior": 12, "senior": 11})
-    kindergarten_teachers_per_class: float = 2.0
-    extra_lessons: dict[tuple[str, str], float] = field(default_factory=dict)
-    selection_groups: dict[str, float] = field(default_factory=dict)
+    load: dict[str, float] = setting(
+        kind=STAGE_MAP, keys=SCHOOL_STAGES, lo=1, hi=40, unit="lessons per week", only_with=CLASS,
+        doc="weekly lessons a teacher teaches, per stage",
+        default_factory=lambda: {"primary": 14, "junior": 12, "senior": 11})
+    kindergarten_teachers_per_class: float = setting(2.0, lo=0.5, hi=5.0, unit="teachers per class",
+                                                     only_with=CLASS, doc="kindergarten teachers per class")
+    extra_lessons: dict[str, dict[str, float]] = setting(
+        kind=STAGE_SUBJECT_MAP, keys=(SCHOOL_STAGES, SUBJECTS), lo=-10, hi=20, unit="lessons per week per class",
+        doc="lessons added to the curriculum plan, e.g. { senior = { science = 2 } }", default_factory=dict)
+    selection_groups: dict[str, float] = setting(
+        kind=SUBJECT_MAP, keys=SUBJECTS, lo=0.0, hi=5.0, unit="extra groups per class", only_with=CLASS,
+        doc="extra senior teaching groups for course selection (走班), per subject", default_factory=dict)
 
 
 def _with_stage(enrolment: pd.DataFrame, gm: GradeMap) -> pd.DataFrame:
@@ -55,8 +70,9 @@ def _lessons(params: DemandParams, gm: GradeMap) -> pd.DataFrame:
     w = weekly_lessons()
     w = w[w.grade.isin(gm.grades)].copy()
     w["stage"] = w.grade.map(gm.stage_of)
-    for (stage, subject), extra in params.extra_lessons.items():
-        w.loc[(w.stage == stage) & (w.subject == subject), "lessons"] += extra
+    for stage, by_subject in params.extra_lessons.items():
+        for subject, extra in by_subject.items():
+            w.loc[(w.stage == stage) & (w.subject == subject), "lessons"] += extra
     return w
 
 
@@ -111,10 +127,10 @@ def class_demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = D
     return both.groupby(KEYS, as_index=False)["demand"].sum().sort_values(KEYS, ignore_index=True)
 
 
-def demand(enrolment: pd.DataFrame, gm: GradeMap, method: str, params: DemandParams = DemandParams()) -> pd.DataFrame:
-    """Dispatch to ``ratio_demand`` or ``class_demand``."""
-    if method == "ratio":
+def demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = DemandParams()) -> pd.DataFrame:
+    """Teachers needed by ``params.method``: ``ratio_demand`` or ``class_demand``."""
+    if params.method == "ratio":
         return ratio_demand(enrolment, gm, params)
-    if method == "class":
+    if params.method == "class":
         return class_demand(enrolment, gm, params)
-    raise ValueError(f"demand method '{method}' is not 'ratio' or 'class'")
+    raise ValueError(f"demand method '{params.method}' is not 'ratio' or 'class'")

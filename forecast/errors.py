@@ -44,3 +44,8 @@ class InputError(ValueError):
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more problems")
         return "\n".join(lines)
+
+
+class InputWarning(UserWarning):
+    """Something in an input that is accepted but worth a line on the
+    terminal (a blank cell in a bulletin: a year that was not published)."""

@@ -1,11 +1,12 @@
 """Grade ↔ stage ↔ age mapping. A school system is data, not code."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from forecast.errors import InputError
+from forecast.settings import GRADE_RANGES, setting
 
 #: Stages in order of pupils' age. Certificates follow the same order for the
 #: school stages (a higher certificate qualifies for the stages below it);
@@ -28,17 +29,15 @@ class GradeMap:
         Age in years at the start of the school year of pupils in grade 1.
     """
 
-    stages: dict[str, tuple[int, int]] = field(
-        default_factory=lambda: {
-            "preschool": (-2, 0),
-            "primary": (1, 6),
-            "junior": (7, 9),
-            "senior": (10, 12),
-        }
-    )
-    first_grade_age: int = 6
+    stages: dict[str, tuple[int, int]] = setting(
+        kind=GRADE_RANGES, keys=STAGES, lo=-2, hi=12, doc="-2..0 kindergarten (小班/中班/大班), 1-12 school grades",
+        default_factory=lambda: {"preschool": (-2, 0), "primary": (1, 6), "junior": (7, 9), "senior": (10, 12)})
+    first_grade_age: int = setting(6, lo=3, hi=10, unit="years", doc="age of grade-1 pupils at the start of the "
+                                                                     "school year")
 
     def __post_init__(self) -> None:
+        if not self.stages:
+            raise InputError("grade map: no stages")
         seen: dict[int, str] = {}
         for stage, (lo, hi) in self.stages.items():
             if stage not in STAGES:
@@ -76,20 +75,6 @@ class GradeMap:
     def birth_year(self, grade: int, year: int) -> int:
         """Birth year of the cohort in ``grade`` in school year ``year``."""
         return year - self.age_of(grade)
-
-    def grade_stage_frame(self) -> pd.DataFrame:
-        """Columns grade, stage, age: one row per grade."""
-        return pd.DataFrame(
-            {
-                "grade": self.grades,
-                "stage": [self.stage_of(g) for g in self.grades],
-                "age": [self.age_of(g) for g in self.grades],
-            }
-        )
-
-    def stage_entry_grades(self) -> dict[str, int]:
-        """First grade of each stage."""
-        return {s: lo for s, (lo, _) in self.stages.items()}
 
 
 def stage_sums(enrolment: pd.DataFrame, gm: GradeMap) -> pd.DataFrame:

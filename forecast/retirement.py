@@ -37,11 +37,6 @@ def retirement_month(birth_year, birth_month, track: str):
     return total // 12, total % 12 + 1
 
 
-def track_of(sex, female_track: str = "F55"):
-    """Men are on the 60 track; women teachers on ``female_track`` (most are on 55)."""
-    return np.where(np.asarray(sex) == "M", "M60", female_track)
-
-
 def share_in_post(age_at_base, sex, base_year: int, year: int, female_track: str = "F55") -> np.ndarray:
     """Share of a roster cell still below the statutory age at the start of
     school year ``year`` (1 September), birth months spread evenly.

@@ -6,32 +6,57 @@ Temporary staff have their own attrition. Teachers keep their certificate.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from forecast.retirement import share_in_post
+from forecast.settings import setting
 
 CELL = ["region", "stage", "subject", "certificate", "status"]
 
 
+#: attrition bands: scenario key -> highest age in the band (inclusive)
+BANDS = {"attrition_under_30": 29, "attrition_30_39": 39, "attrition_40_49": 49, "attrition_50_plus": 99}
+
+
 @dataclass(frozen=True)
 class SupplyParams:
-    """Yearly attrition of permanent staff by age band (upper ages inclusive),
-    of temporary staff, the women's retirement track, and the share of a
-    year's leavers (not retirees) who return to the same cell a year later.
-    Rates are planning assumptions (share of persons per year)."""
+    """Yearly attrition of permanent staff by age band, of temporary staff,
+    the women's retirement track, and the share of a year's leavers (not
+    retirees) who return to the same cell a year later. Rates are planning
+    assumptions (share of persons per year) unless estimated from a previous
+    roster (``estimate_attrition``)."""
 
-    attrition: dict[int, float] = field(default_factory=lambda: {29: 0.04, 39: 0.025, 49: 0.015, 99: 0.01})
-    temporary_attrition: float = 0.20
-    female_track: str = "F55"
-    returner_rate: float = 0.0
+    attrition_under_30: float = setting(0.04, lo=0.0, hi=1.0, unit="share per year",
+                                        doc="permanent staff under 30 who leave")
+    attrition_30_39: float = setting(0.025, lo=0.0, hi=1.0, unit="share per year", doc="aged 30-39 who leave")
+    attrition_40_49: float = setting(0.015, lo=0.0, hi=1.0, unit="share per year", doc="aged 40-49 who leave")
+    attrition_50_plus: float = setting(0.01, lo=0.0, hi=1.0, unit="share per year",
+                                       doc="aged 50 and over who leave (retirement apart)")
+    temporary_attrition: float = setting(0.20, lo=0.0, hi=1.0, unit="share per year",
+                                         doc="temporary staff who leave")
+    female_track: str = setting("F55", choices=("F55", "F50"),
+                                doc="retirement track of women teachers (most are on the 55 track)")
+    returner_rate: float = setting(0.0, lo=0.0, hi=1.0, unit="share of leavers",
+                                   doc="leavers who return to the same cell a year later")
+
+    @property
+    def attrition(self) -> dict[int, float]:
+        """Highest age of each band (inclusive) -> yearly attrition."""
+        return {upper: getattr(self, key) for key, upper in BANDS.items()}
 
     def rate(self, age: np.ndarray) -> np.ndarray:
         bands = sorted(self.attrition)
         idx = np.searchsorted(np.array(bands), age, side="left")
         return np.array([self.attrition[b] for b in bands])[np.minimum(idx, len(bands) - 1)]
+
+
+def with_history(params: SupplyParams, estimated: dict[str, float], keep: set[str]) -> SupplyParams:
+    """``params`` with the attrition rates estimated from roster history
+    (``estimate_attrition``), except the keys in ``keep`` (set explicitly)."""
+    return replace(params, **{k: v for k, v in estimated.items() if k not in keep})
 
 
 def project_supply(roster: pd.DataFrame, base_year: int, last_year: int,
@@ -101,7 +126,7 @@ def estimate_attrition(roster_before: pd.DataFrame, roster_after: pd.DataFrame, 
     are left out: new hires join there and would hide leavers. Bands with no
     teachers keep ``params``' rate.
 
-    Returns a mapping like ``SupplyParams.attrition`` (upper age -> rate).
+    Returns rates by scenario key (``BANDS``: attrition_under_30, …).
     """
     before = roster_before[roster_before.status == "permanent"]
     after = roster_after[roster_after.status == "permanent"]
@@ -113,10 +138,9 @@ def estimate_attrition(roster_before: pd.DataFrame, roster_after: pd.DataFrame, 
     found = after.groupby(after.age - 1).headcount.sum().reindex(expected.index, fill_value=0.0)
     rates = {}
     lower = -1
-    for upper in sorted(params.attrition):
+    for key, upper in sorted(BANDS.items(), key=lambda kv: kv[1]):
         ages = [a for a in expected.index if lower < a <= upper and a >= min_age]
         exp = float(expected.loc[ages].sum()) if ages else 0.0
-        rates[upper] = float(np.clip(1 - found.loc[ages].sum() / exp, 0.0, 1.0)) if exp > 0 else \
-            params.attrition[upper]
+        rates[key] = float(np.clip(1 - found.loc[ages].sum() / exp, 0.0, 1.0)) if exp > 0 else getattr(params, key)
         lower = upper
     return rates

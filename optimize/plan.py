@@ -79,7 +79,7 @@ def plan_costs(staff: pd.DataFrame, moves: pd.DataFrame | None, hires: pd.DataFr
     return out
 
 
-def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), solver: str = "highs") -> Plan:
+def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams()) -> Plan:
     """Build, solve, read back, price posts and run the greedy baseline.
 
     The limits are hard; only when no plan meets them all is the model
@@ -89,13 +89,13 @@ def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), solver: st
     m = create_model(inputs, params)
     build = time.perf_counter() - t0
     try:
-        info = solve_model(m, solver)
+        info = solve_model(m, params.solver)
     except Infeasible:
         hard_seconds = time.perf_counter() - t0 - build
         t1 = time.perf_counter()
         m = create_model(inputs, params, elastic=True)
         build += time.perf_counter() - t1
-        info = solve_model(m, solver)
+        info = solve_model(m, params.solver)
         info.seconds += hard_seconds
     frames = assign_solution(m)
     posts = assign_duals(m, frames["posts"])

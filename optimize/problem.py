@@ -1,12 +1,13 @@
 """What the staffing plan is solved for: inputs and parameters."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
 
 from forecast.grades import STAGES
+from forecast.settings import NUMBER, STAGE_MAP, setting
 
 SCHOOL = ("primary", "junior", "senior")
 
@@ -43,60 +44,58 @@ def hiring_certificates(stage: str, rule: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PlanParams:
-    """Costs (yuan), weights and limits of the plan. Values are planning
-    assumptions; every one can be set by scenario.
-
-    salary : yuan per permanent teacher-year (wages and on-costs).
-    hire_cost : one-off yuan per permanent hire (recruitment, induction).
-    certificate_premium : extra share of hire_cost per certificate level above
-        the stage hired for (graduates certified higher are scarcer).
-    stage_move_cost : one-off yuan per teacher moved between stages (retraining).
-    region_move_cost : one-off yuan per teacher rotated between areas.
-    temporary_cost : yuan per FTE-year of temporary cover.
-    shortfall_weight : objective weight per FTE-year of uncovered demand.
-    surplus_weight : objective weight per FTE-year of permanent staff above
-        demand (on top of their salary).
-    temporary_share_max : temporary cover at most this share of demand.
-    post_shift_share : posts moved between stages per area and year, at most
-        this share of the area's cap.
-    new_hire_attrition : yearly share of plan hires who leave.
-    mentor_ratio : new hires per year at most this many per experienced
-        permanent teacher in the same area and stage (导师带教).
-    graduate_supply : hires per year at most this many per certificate level,
-        district-wide (persons).
-    region_move_share : teachers rotated out of an area per year, at most this
-        share of its experienced permanent staff.
-    budget : yuan per year for salaries, hires, moves and cover; None = none.
-    elastic_weight : objective weight per unit by which a hard limit is broken.
-    integer : hires and moves in whole persons (MIP).
-    hiring_certificates : recruitment policy, see ``hiring_certificates()``.
-    key_share_floor : each area's key teachers (骨干) at least this share of its
-        experienced permanent staff (in post since the base year) every year,
-        met by rotating key teachers between areas; None = no floor. Needs
-        ``PlanInputs.key_teachers``.
+    """Costs (yuan), objective weights and limits of the plan. Values are
+    planning assumptions; every one can be set by scenario (``[plan]``).
+    Cash prices are yuan; ``shortfall_weight``, ``surplus_weight`` and
+    ``elastic_weight`` are objective weights in yuan-equivalent, not cash.
     """
 
-    salary: float = 200_000
-    hire_cost: float = 30_000
-    certificate_premium: float = 0.05
-    stage_move_cost: float = 10_000
-    region_move_cost: float = 15_000
-    temporary_cost: float = 150_000
-    shortfall_weight: float = 1_000_000
-    surplus_weight: float = 50_000
-    temporary_share_max: float = 0.05
-    post_shift_share: float = 0.03
-    new_hire_attrition: float = 0.04
-    mentor_ratio: float = 0.10
-    graduate_supply: dict[str, float] = field(default_factory=lambda: {
-        "preschool": 200, "primary": 400, "junior": 500, "senior": 400})
-    region_move_share: float = 0.02
-    budget: float | None = None
-    elastic_weight: float = 10_000_000
-    integer: bool = False
-    time_limit: float = 120.0
-    hiring_certificates: str = "any"
-    key_share_floor: float | None = None
+    years: int | None = setting(kind=int, lo=1, hi=30, unit="years",
+                                doc="plan years after the base year (not set: the forecast horizon)")
+    cap_change: float = setting(0.0, lo=-1e6, hi=1e6, unit="posts",
+                                doc="posts added to the district cap from the first plan year, shared among "
+                                    "areas in proportion to their caps")
+    freeze_cap: bool = setting(False, doc="hold each area's cap at its base-year value")
+    salary: float = setting(200_000.0, lo=0, hi=1e8, unit="yuan per teacher-year",
+                            doc="permanent teacher's wages and on-costs")
+    hire_cost: float = setting(30_000.0, lo=0, hi=1e8, unit="yuan per hire", doc="recruitment and induction")
+    certificate_premium: float = setting(0.05, lo=0.0, hi=10.0, unit="share of hire_cost per level",
+                                         doc="extra hiring cost per certificate level above the stage")
+    stage_move_cost: float = setting(10_000.0, lo=0, hi=1e8, unit="yuan per move",
+                                     doc="moving a teacher between stages (retraining)")
+    region_move_cost: float = setting(15_000.0, lo=0, hi=1e8, unit="yuan per move",
+                                      doc="rotating a teacher between areas")
+    temporary_cost: float = setting(150_000.0, lo=0, hi=1e8, unit="yuan per FTE-year", doc="temporary cover")
+    shortfall_weight: float = setting(1_000_000.0, lo=0, hi=1e10, unit="objective weight per FTE-year",
+                                      doc="uncovered demand")
+    surplus_weight: float = setting(50_000.0, lo=0, hi=1e10, unit="objective weight per FTE-year",
+                                    doc="permanent staff above demand, on top of their salary")
+    elastic_weight: float = setting(10_000_000.0, lo=0, hi=1e12, unit="objective weight per unit",
+                                    doc="breaking a hard limit, used only when no plan meets them all")
+    temporary_share_max: float = setting(0.05, lo=0.0, hi=1.0, unit="share of demand",
+                                         doc="temporary cover at most this share of a cell's demand")
+    post_shift_share: float = setting(0.03, lo=0.0, hi=1.0, unit="share of the cap per year",
+                                      doc="posts moved between stages of an area per year")
+    new_hire_attrition: float = setting(0.04, lo=0.0, hi=1.0, unit="share per year", doc="plan hires who leave")
+    mentor_ratio: float = setting(0.10, lo=0.0, hi=10.0, unit="hires per experienced teacher",
+                                  doc="new hires per year at most this many per experienced permanent teacher "
+                                      "of the area and stage (导师带教)")
+    graduate_supply: dict[str, float] = setting(
+        kind=STAGE_MAP, keys=STAGES, lo=0, hi=1e7, unit="persons per year",
+        doc="hires per certificate level per year, district-wide",
+        default_factory=lambda: {"preschool": 200.0, "primary": 400.0, "junior": 500.0, "senior": 400.0})
+    region_move_share: float = setting(0.02, lo=0.0, hi=1.0, unit="share of experienced staff per year",
+                                       doc="teachers rotated out of an area per year")
+    budget: float | None = setting(kind=NUMBER, lo=0, hi=1e13, unit="yuan per year",
+                                   doc="salaries, hires, moves and cover (not set: no budget)")
+    integer: bool = setting(False, doc="hires and moves in whole persons (a MIP)")
+    time_limit: float = setting(120.0, lo=1, hi=86_400, unit="seconds", doc="solver time limit")
+    solver: str = setting("highs", choices=("highs", "cbc"), doc="HiGHS (default) or CBC")
+    hiring_certificates: str = setting("any", choices=HIRING_RULES,
+                                       doc="which certificates a stage may recruit: any valid, its own, or upper")
+    key_share_floor: float | None = setting(kind=NUMBER, lo=0.0, hi=1.0, unit="share of experienced staff",
+                                            doc="each area's key teachers (骨干) at least this share, met by "
+                                                "rotation (not set: no floor)")
 
 
 @dataclass
@@ -168,13 +167,30 @@ class Retention:
         return rate if rate is not None else self.stage_rates.get((region, stage, year), 1.0)
 
 
+def adjust_cap(cap: pd.DataFrame, change: float, base: int, freeze: bool = False) -> pd.DataFrame:
+    """Each area's cap (posts) by year: held at its base-year value if
+    ``freeze``, then ``change`` posts added to the district cap from the first
+    plan year, shared among areas in proportion to their caps."""
+    cap = cap.copy()
+    if freeze:
+        at_base = cap[cap.year == base].set_index("region").cap
+        later = cap.year > base
+        cap.loc[later, "cap"] = cap.loc[later, "region"].map(at_base).to_numpy()
+    if change:
+        later = cap.year > base
+        share = cap.cap / cap[later].groupby("year").cap.transform("sum")
+        cap.loc[later, "cap"] = cap.loc[later, "cap"] + change * share[later]
+    return cap
+
+
 def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame, cap: pd.DataFrame,
                 base_year: int, years: list[int], key_supply: pd.DataFrame | None = None) -> PlanInputs:
     """Assemble the plan's inputs from the forecast's frames.
 
     ``supply`` is ``forecast.supply.project_supply`` output; only permanent staff
     enter the plan's stock (temporary staff are part of temporary cover).
-    ``key_supply`` is the same projection for the key teachers alone.
+    ``cap`` is the cap the plan must keep (see ``adjust_cap``); ``key_supply``
+    is the supply projection for the key teachers alone.
     """
     perm = supply[supply.status == "permanent"]
     keys = ["region", "stage", "subject", "certificate"]

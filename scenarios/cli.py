@@ -11,9 +11,15 @@ import sys
 import threading
 from pathlib import Path
 
-from forecast.errors import InputError
+import warnings
+
+from forecast.errors import InputError, InputWarning
+from scenarios.folders import output_problems
 
 EXIT_BAD_INPUT = 2
+EXIT_NO_PLAN = 1
+#: fewer paths than this give no meaningful 80% interval to score
+MIN_PATHS = 20
 
 
 def _progress():
@@ -28,7 +34,7 @@ def cmd_run(args) -> int:
     from scenarios.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
-    result = run(scenario, progress=_progress())
+    result = run(scenario, progress=_progress(), out_dir=args.out)
     folder = write_run(result, args.out, args.lang)
     s = result.summary()
     print(f"{scenario.name}: shortfall {s['years'][0]}-{s['years'][-1]} with no action "
@@ -43,9 +49,12 @@ def cmd_run(args) -> int:
 def cmd_compare(args) -> int:
     from scenarios.compare import compare, library, write_comparison
     from scenarios.schema import load_scenario
+    from scenarios.validate import check_scenario
 
     files = args.scenarios or library()
-    scenarios = [load_scenario(f) for f in files]  # all validated before any runs
+    scenarios = [load_scenario(f) for f in files]
+    for s in scenarios:  # every scenario and its data checked before any runs
+        check_scenario(s, args.out)
     comp = compare(scenarios, progress=_progress())
     folder = write_comparison(comp, args.out, args.lang)
     table = comp.summary
@@ -63,23 +72,23 @@ def cmd_rerun(args) -> int:
     from scenarios.runner import run
 
     scenario = scenario_from_manifest(args.manifest)
-    result = run(scenario, progress=_progress())
     out = args.out
     if out is None:  # beside the old run; a compared scenario's run goes beside the comparison
         out = args.manifest.resolve().parent.parent
         if (out / "comparison.csv").exists():
             out = out.parent
+    result = run(scenario, progress=_progress(), out_dir=out)
     folder = write_run(result, out, args.lang or "zh")
     print(folder)
     return 0
 
 
 def cmd_validate(args) -> int:
-    from scenarios.runner import grade_map_of, load_inputs
     from scenarios.schema import load_scenario
+    from scenarios.validate import check_scenario
 
     scenario = load_scenario(args.scenario)
-    load_inputs(scenario, grade_map_of(scenario))
+    check_scenario(scenario, args.out)
     print(f"{args.scenario}: ok ({scenario.name}; extends chain of {len(scenario.chain)} file(s))")
     return 0
 
@@ -95,11 +104,28 @@ def _origins(text: str) -> list[int]:
     return list(range(lo, hi + 1))
 
 
+def _check_backtest_out(args) -> None:
+    """--out must not be an input, a folder, or (without --force) an existing file."""
+    out = args.out
+    inputs = [p for p in (args.births, args.enrolment, args.stage_totals) if p is not None]
+    for p in inputs:
+        if out.resolve() == p.resolve() or (out.exists() and p.exists() and out.samefile(p)):
+            raise InputError(f"{out}: --out is one of the back-test's own inputs; choose another file")
+    if out.is_dir():
+        raise InputError(f"{out}: --out is a folder; give a CSV file name")
+    if out.exists() and not args.force:
+        raise InputError(f"{out}: --out exists; choose a new file, or add --force to replace it")
+    problems = output_problems(out.parent if str(out.parent) else Path("."))
+    if problems:
+        raise InputError(problems[0])
+
+
 def cmd_backtest(args) -> int:
     from forecast.backtest import backtest, scores
     from forecast.grades import GradeMap
     from scenarios.inputs import read_table
 
+    _check_backtest_out(args)
     births = read_table(args.births, "births", allow_gaps=True)
     if args.enrolment:
         data = dict(enrolment=read_table(args.enrolment, "enrolment", allow_gaps=True))
@@ -123,9 +149,33 @@ def cmd_backtest(args) -> int:
     return 0
 
 
+def _bounded_int(lo: int, hi: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not '{text}'") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{what} is {value}; allowed: {lo} to {hi}")
+        return value
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the argument, exit code 2 (no usage dump)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"staffcast: error: {message} (see 'staffcast {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"staffcast: error: {message} (see 'staffcast --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="staffcast", description="Teacher posts: forecast, gap and staffing plan.")
-    sub = p.add_subparsers(dest="command", required=True)
+    from forecast.enrolment import ForecastParams
+    from forecast.settings import settings_of
+
+    fc = {s.name: s for s in settings_of(ForecastParams)}
+    p = _Parser(prog="staffcast", description="Teacher posts: forecast, gap and staffing plan.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a scenario (default: the embedded district's baseline)")
     r.add_argument("scenario", nargs="?", default=None, help="scenario TOML file")
     r.add_argument("--out", default="runs", type=Path, help="folder for run folders (default: ./runs)")
@@ -138,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compare)
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")
+    v.add_argument("--out", default="runs", type=Path, help="folder the run would be written to (default: ./runs)")
     v.set_defaults(func=cmd_validate)
     rr = sub.add_parser("rerun", help="run again from a run's manifest.json (same inputs, same seed)")
     rr.add_argument("manifest", type=Path, help="manifest.json of an earlier run")
@@ -150,11 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--enrolment", type=Path, help="enrolment by grade CSV (region, year, grade, students)")
     src.add_argument("--stage-totals", type=Path, help="stage totals CSV (region, year, stage, students[, entrants])")
     b.add_argument("--origins", required=True, type=_origins, help="origin years, e.g. 2013-2016")
-    b.add_argument("--horizon", required=True, type=int, help="years ahead to compare")
+    h = fc["horizon"]
+    b.add_argument("--horizon", required=True, type=_bounded_int(int(h.lo), int(h.hi), "--horizon"),
+                   help="years ahead to compare")
     b.add_argument("--out", required=True, type=Path, help="CSV to write, one row per region, stage, origin, year")
-    b.add_argument("--estimator", default="ses", choices=("mean", "ses", "damped"))
-    b.add_argument("--paths", default=500, type=int, help="Monte Carlo paths (default 500)")
-    b.add_argument("--seed", default=0, type=int)
+    b.add_argument("--force", action="store_true", help="replace --out if it exists")
+    b.add_argument("--estimator", default=fc["estimator"].default, choices=fc["estimator"].choices)
+    b.add_argument("--paths", default=500, type=_bounded_int(MIN_PATHS, int(fc["paths"].hi), "--paths"),
+                   help=f"Monte Carlo paths for the intervals (default 500, at least {MIN_PATHS})")
+    b.add_argument("--seed", default=0, type=_bounded_int(int(fc["seed"].lo), int(fc["seed"].hi), "--seed"))
     b.set_defaults(func=cmd_backtest)
     return p
 
@@ -163,18 +218,35 @@ def _sigterm_as_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _warn(message, category, filename, lineno, file=None, line=None):
+    print(f"staffcast: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command line: 0 done, 1 the solver found no plan, 2 bad input
+    (one line per problem), 130 interrupted."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a bad argument (2, already printed)
+        return int(exc.code or 0)
     # SIGTERM (kill, a job scheduler) stops a run like Ctrl-C does, so that it
     # cleans up its temporary folder
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if in_main else None
+    from optimize.solve import NoPlan
+
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InputWarning)
+            warnings.showwarning = _warn
+            return args.func(args)
     except InputError as exc:
         for line in str(exc).splitlines():
             print(f"staffcast: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except NoPlan as exc:
+        print(f"staffcast: error: {exc}", file=sys.stderr)
+        return EXIT_NO_PLAN
     except KeyboardInterrupt:
         print("staffcast: interrupted; no run folder was written", file=sys.stderr)
         return 130

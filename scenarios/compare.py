@@ -14,8 +14,10 @@ import pandas as pd
 
 from forecast.grades import STAGES
 from optimize.plan import plan_costs
-from scenarios.output import atomic_folder, safe_name, write_frames, write_manifest
-from scenarios.runner import RunResult, run
+from scenarios.folders import atomic_folder, safe_name
+from scenarios.output import write_csv, write_frames, write_manifest
+from scenarios.result import RunResult
+from scenarios.runner import run
 from scenarios.schema import Scenario
 
 LIBRARY_DIR = Path(__file__).parent / "library"
@@ -26,7 +28,7 @@ STAGE_YEAR_COLUMNS = ["scenario", "stage", "year", "demand", "shortfall_no_actio
 
 def title(result: RunResult, lang: str | None = None) -> str:
     """The scenario's title; 'zh' or 'en' picks one side of "中文 / English"."""
-    t = result.scenario.settings.get("title", result.scenario.name)
+    t = result.scenario.title
     if lang and " / " in t:
         zh, en = t.split(" / ", 1)
         return zh if lang == "zh" else en
@@ -146,7 +148,7 @@ def write_comparison(comp: Comparison, out_dir: str | Path, lang: str = "zh") ->
 
     def fill(tmp: Path) -> None:
         for name, frame in comp.frames().items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f", lineterminator="\n")
+            write_csv(frame, tmp / f"{name}.csv")
         for result, name in zip(comp.results, comp.names):
             sub = tmp / name
             sub.mkdir()

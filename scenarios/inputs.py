@@ -7,6 +7,7 @@ be UTF-8 (with or without BOM) or GB18030; Chinese headers are accepted.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,20 +15,59 @@ import numpy as np
 import pandas as pd
 
 from forecast.curriculum import PRESCHOOL_SUBJECT, SUBJECTS
-from forecast.errors import InputError, Problem
+from forecast.errors import InputError, InputWarning, Problem
 from forecast.grades import STAGES
 from optimize.problem import may_teach
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of an input table. ``lo``/``hi`` bound numbers: ``hi`` is
+    set far beyond any real planning unit, so that a cell of 1e308 or a
+    value pasted a few columns off is refused with the range named.
+    ``blank`` means a blank cell is "not given" (NaN), not an error; with
+    ``warn_blank`` each one is reported as a warning."""
+
     name: str
     kind: str  # "int", "num" or "str"
     lo: float | None = None
     hi: float | None = None
     choices: tuple | None = None
     aliases: tuple = ()
-    optional: bool = False  # the column may be absent, and its cells blank
+    optional: bool = False  # the column may be absent
+    blank: bool = False
+    warn_blank: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table of the data contracts (DESIGN.md): its columns, the
+    key that identifies a row, and the column whose year-on-year jumps are
+    checked (``jump``: a count more than ``JUMP`` times or less than 1/JUMP
+    of the year before, where both years are at least ``JUMP_FLOOR``).
+
+    ``scenario``: a scenario's ``[data]`` names it; ``required``: it must."""
+
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]
+    scenario: bool = True
+    required: bool = True
+    jump: str | None = None
+
+
+#: a year-on-year change larger than this factor is refused as implausible
+JUMP = 3.0
+#: counts below this are too small for the jump rule (a new school, a tiny area)
+JUMP_FLOOR = 1000.0
+#: the largest plausible counts per row: far above the largest real unit
+#: (India's births are about 25 million a year, China's pupils per grade about 18 million)
+MAX_BIRTHS = 30_000_000
+MAX_PUPILS = 30_000_000
+MAX_STAGE_PUPILS = 300_000_000
+MAX_TEACHERS = 100_000
+MAX_POSTS = 2_000_000
 
 
 def _region() -> Column:
@@ -38,31 +78,45 @@ def _year() -> Column:
     return Column("year", "int", 1900, 2100, aliases=("年份", "年度"))
 
 
-TABLES: dict[str, tuple[list[Column], tuple[str, ...]]] = {
-    "births": ([_region(), _year(), Column("births", "num", 0, None, aliases=("出生人口", "出生数"))],
-               ("region", "year")),
-    "enrolment": ([_region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
-                   Column("students", "num", 0, None, aliases=("在校生", "学生数"))],
-                  ("region", "year", "grade")),
-    "roster": ([_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
-                Column("subject", "str", choices=SUBJECTS + (PRESCHOOL_SUBJECT,), aliases=("学科",)),
-                Column("age", "int", 18, 70, aliases=("年龄",)),
-                Column("sex", "str", choices=("M", "F"), aliases=("性别",)),
-                Column("certificate", "str", choices=STAGES, aliases=("教师资格", "资格证")),
-                Column("status", "str", choices=("permanent", "temporary"), aliases=("身份", "编制")),
-                Column("key", "int", 0, 1, aliases=("骨干",)),
-                Column("headcount", "num", 0, None, aliases=("人数",))],
-               ("region", "stage", "subject", "age", "sex", "certificate", "status", "key")),
-    "posts": ([_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
-               Column("posts", "num", 0, None, aliases=("编制数", "编制"))], ("region", "stage", "year")),
-    "cap": ([_region(), _year(), Column("cap", "num", 0, None, aliases=("编制总额", "总编制"))], ("region", "year")),
-    "stage_totals": ([_region(), _year(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
-                      Column("students", "num", 0, None, aliases=("在校生", "在校生数")),
-                      Column("entrants", "num", 0, None, aliases=("招生", "招生数"), optional=True),
-                      Column("graduates", "num", 0, None, aliases=("毕业生", "毕业生数"), optional=True),
-                      Column("teachers", "num", 0, None, aliases=("专任教师", "专任教师数"), optional=True)],
-                     ("region", "stage", "year")),
-}
+_ROSTER = (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+           Column("subject", "str", choices=SUBJECTS + (PRESCHOOL_SUBJECT,), aliases=("学科",)),
+           Column("age", "int", 18, 70, aliases=("年龄",)),
+           Column("sex", "str", choices=("M", "F"), aliases=("性别",)),
+           Column("certificate", "str", choices=STAGES, aliases=("教师资格", "资格证")),
+           Column("status", "str", choices=("permanent", "temporary"), aliases=("身份", "编制")),
+           Column("key", "int", 0, 1, aliases=("骨干",)),
+           Column("headcount", "num", 0, MAX_TEACHERS, aliases=("人数",)))
+_ROSTER_KEYS = ("region", "stage", "subject", "age", "sex", "certificate", "status", "key")
+_OPTIONAL = dict(optional=True, blank=True, warn_blank=True)
+
+#: every input table, declared once: reading, hashing, ``validate`` and
+#: ``rerun`` all go through this registry
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("births", "births by area and year (persons)",
+          (_region(), _year(), Column("births", "num", 0, MAX_BIRTHS, aliases=("出生人口", "出生数"))),
+          ("region", "year"), jump="births"),
+    Table("enrolment", "pupils by area, grade and year (persons); the last year is the base year",
+          (_region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
+           Column("students", "num", 0, MAX_PUPILS, aliases=("在校生", "学生数"))),
+          ("region", "year", "grade"), jump="students"),
+    Table("roster", "teachers in post in the base year (persons)", _ROSTER, _ROSTER_KEYS),
+    Table("posts", "establishment posts by area and stage (posts)",
+          (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
+           Column("posts", "num", 0, MAX_POSTS, aliases=("编制数", "编制"))), ("region", "stage", "year")),
+    Table("cap", "each area's establishment cap by year (posts)",
+          (_region(), _year(), Column("cap", "num", 0, MAX_POSTS, aliases=("编制总额", "总编制"))), ("region", "year")),
+    Table("roster_previous", "the roster a year before the base year: attrition is estimated from it", _ROSTER,
+          _ROSTER_KEYS, required=False),
+    Table("stage_totals", "pupils by area, stage and year as bulletins publish them (persons)",
+          (_region(), _year(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+           Column("students", "num", 0, MAX_STAGE_PUPILS, aliases=("在校生", "在校生数"), blank=True,
+                  warn_blank=True),
+           Column("entrants", "num", 0, MAX_STAGE_PUPILS, aliases=("招生", "招生数"), **_OPTIONAL),
+           Column("graduates", "num", 0, MAX_STAGE_PUPILS, aliases=("毕业生", "毕业生数"), **_OPTIONAL),
+           Column("teachers", "num", 0, MAX_STAGE_PUPILS, aliases=("专任教师", "专任教师数"), **_OPTIONAL)),
+          ("region", "stage", "year"), scenario=False),
+)}
+SCENARIO_TABLES = tuple(name for name, t in TABLES.items() if t.scenario)
 
 
 TOTALS = {"合计", "总计", "小计", "total", "totals", "grand total", "sum"}
@@ -107,18 +161,27 @@ def _read_text(path: Path) -> pd.DataFrame:
 def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
     """Read and check one input table; see ``TABLES`` for the columns.
 
-    ``allow_gaps`` accepts missing years (the back-test uses the consecutive
-    run of years before each origin); everything else is still checked.
+    Raises ``InputError`` listing every problem (file, row, column, value);
+    issues an ``InputWarning`` per blank cell where a blank means "not
+    published". ``allow_gaps`` accepts missing years (the back-test uses the
+    consecutive run of years before each origin); everything else is still
+    checked.
     """
     path = Path(path)
+    spec = TABLES[table]
     if not path.is_file():
         raise InputError(f"{path}: {table} file not found")
-    columns, keys = TABLES[table]
     raw = _read_text(path)
     line = raw.index.to_numpy() + 2  # row numbers as a spreadsheet shows them (header = 1)
-    raw = raw.reset_index(drop=True)
+    return parse_table(raw.reset_index(drop=True), line, spec, str(path), allow_gaps)
+
+
+def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allow_gaps: bool = False) -> pd.DataFrame:
+    """Check a table of text cells (``line``: each row's number as the
+    source shows it) against its contract and return the typed table."""
+    raw = raw.copy()
     raw.columns = [str(c).strip() for c in raw.columns]
-    src = str(path)
+    columns, keys = spec.columns, spec.keys
     rename = {}
     problems: list[Problem] = []
     for col in columns:
@@ -126,8 +189,8 @@ def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.Dat
         if not found and col.optional:
             continue
         if not found:
-            problems.append(Problem(src, f"missing column '{col.name}' (the {table} table needs: "
-                                         f"{', '.join(c.name for c in columns)})"))
+            problems.append(Problem(src, f"missing column '{col.name}' (the {spec.name} table needs: "
+                                         f"{', '.join(c.name for c in columns if not c.optional)})"))
         else:
             rename[found[0]] = col.name
     if problems:
@@ -146,26 +209,69 @@ def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.Dat
             problems.append(Problem(src, f"duplicate key ({key})", row=int(line[i])))
         if "year" in keys and not dup.any() and not allow_gaps:
             problems += _year_gaps(clean, [k for k in keys if k != "year"], src)
-        if table == "roster":
-            bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
-            for i in bad[:50]:
-                problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
-                                             f"stage '{clean.stage[i]}'", row=int(line[i]), column="certificate"))
-            bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
-                   if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
-            for i in bad[:50]:
-                problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
-                                             f"'{clean.stage[i]}'", row=int(line[i]), column="subject"))
+        if spec.jump is not None and not dup.any():
+            problems += _jumps(clean, spec, src, line)
+        if spec.columns == _ROSTER:
+            problems += _roster_rules(clean, src, line)
     if problems:
         raise InputError(problems)
+    for col in present:
+        if col.warn_blank:
+            for i in np.flatnonzero(clean[col.name].isna().to_numpy())[:20]:
+                warnings.warn(str(Problem(src, "blank cell: read as not published, not as zero", row=int(line[i]),
+                                          column=col.name)), InputWarning, stacklevel=2)
     return clean
+
+
+def _roster_rules(clean: pd.DataFrame, src: str, line: np.ndarray) -> list[Problem]:
+    problems = []
+    bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
+    for i in bad[:50]:
+        problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
+                                     f"stage '{clean.stage[i]}'", row=int(line[i]), column="certificate"))
+    bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
+           if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
+    for i in bad[:50]:
+        problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
+                                     f"'{clean.stage[i]}'", row=int(line[i]), column="subject"))
+    return problems
+
+
+def _jumps(clean: pd.DataFrame, spec: Table, src: str, line: np.ndarray) -> list[Problem]:
+    """Counts more than ``JUMP`` times (or under 1/JUMP of) the year before in
+    the same series, where the larger is at least ``JUMP_FLOOR``."""
+    col = spec.jump
+    group = [k for k in spec.keys if k != "year"]
+    d = clean.assign(_line=line).sort_values(group + ["year"])
+    prev = d.groupby(group)[col].shift()
+    prev_year = d.groupby(group)["year"].shift()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = d[col] / prev
+    big = np.maximum(d[col], prev) >= JUMP_FLOOR
+    bad = big & ((ratio > JUMP) | (ratio < 1 / JUMP))
+    problems = []
+    for i in np.flatnonzero(bad.to_numpy())[:20]:
+        row = d.iloc[i]
+        r = float(ratio.iloc[i])
+        how = f"{r:,.0f} times" if r >= 10 else f"{r:.1f} times" if r > 1 else f"1/{1 / r:,.0f} of" if r > 0 \
+            else "none of"
+        series = ", ".join(f"{k}={row[k]}" for k in group)
+        problems.append(Problem(src, f"{row[col]:,.0f} is {how} the year before ({prev.iloc[i]:,.0f} in "
+                                     f"{int(prev_year.iloc[i])}, {series}); a count that changes more than "
+                                     f"{JUMP:g}-fold in a year is a typo or a unit error, not a real area",
+                                row=int(row["_line"]), column=col))
+    return problems
+
+
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
 
 
 def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[pd.Series, list[Problem]]:
     text = values.astype(str).str.strip()
     problems = []
     blank = text == ""
-    if not col.optional:
+    if not col.blank:
         for i in np.flatnonzero(blank.to_numpy())[:50]:
             problems.append(Problem(src, "empty cell", row=int(line[i]), column=col.name))
     if col.kind == "str":
@@ -192,12 +298,12 @@ def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[
     hi = np.inf if col.hi is None else col.hi
     out = nums.notna() & ((nums < lo) | (nums > hi))
     for i in np.flatnonzero(out.to_numpy())[:50]:
-        rng = f"at least {col.lo:g}" if col.hi is None else f"{col.lo:g} to {col.hi:g}"
+        rng = f"at least {_number(col.lo)}" if col.hi is None else f"{_number(col.lo)} to {_number(col.hi)}"
         problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(line[i]), column=col.name,
                                 value=text.iloc[i]))
     if problems:
         return nums, problems
-    if col.optional:
+    if col.blank:
         return nums.astype(float), problems  # blanks stay NaN: not given, not zero
     return (nums.astype(int) if col.kind == "int" else nums.astype(float)), problems
 

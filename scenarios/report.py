@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from forecast.curriculum import SUBJECT_ZH  # noqa: E402
+from forecast.enrolment import DISTRICT  # noqa: E402
 from forecast.grades import STAGE_ZH  # noqa: E402
 from scenarios.fonts import use_cjk  # noqa: E402
 
@@ -85,7 +86,7 @@ def _page(title: str):
 def summary_page(pdf, r, T, lang):
     s = r.summary()
     fig = _page(T["title"])
-    fig.text(0.05, 0.86, f"{T['scenario']}: {r.scenario.settings.get('title', r.scenario.name)}", fontsize=14)
+    fig.text(0.05, 0.86, f"{T['scenario']}: {r.scenario.title}", fontsize=14)
     fig.text(0.05, 0.78, T["summary"].format(y0=s["years"][0], y1=s["years"][-1]), fontsize=16)
     boxes = [(T["short_no"], f"{s['shortfall_no_action']:,.0f}", T["unit_fte"]),
              (T["short_plan"], f"{s['shortfall_after_plan']:,.0f}", T["unit_fte"]),
@@ -139,8 +140,6 @@ def _stage_grid(fig, stages):
 
 def fan_page(pdf, r, T, lang):
     fig = _page(T["fan"])
-    from scenarios.runner import DISTRICT
-
     e = r.enrolment_stage[r.enrolment_stage.region == DISTRICT]
     stages = [s for s in STAGE_EN if s in set(e.stage)]
     for stage, ax in _stage_grid(fig, stages).items():

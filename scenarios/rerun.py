@@ -1,36 +1,57 @@
-"""Run again from a manifest: the same merged scenario, checked inputs."""
+"""Run again from a manifest: the same settings, every input checked."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from forecast.errors import InputError
-from scenarios.runner import file_hash
-from scenarios.schema import DATA_TABLES, Scenario, validate_dict
+from scenarios.inputs import SCENARIO_TABLES
+from scenarios.schema import Scenario, validate_dict
+from scenarios.validate import file_hash
 
 
 def scenario_from_manifest(path: str | Path) -> Scenario:
-    """The scenario a run used, after checking that every input file still
-    has the SHA-256 the manifest recorded (a changed input is an error)."""
+    """The scenario a run used, after checking that every input the run read
+    (every table of the registry the manifest lists, optional ones too) still
+    has the SHA-256 the manifest recorded; a changed, missing or added input
+    is an error."""
     path = Path(path)
     try:
         m = json.loads(path.read_text(encoding="utf-8"))
         sc = m["scenario"]
         settings, inputs = sc["settings"], m["inputs"]
+        if not isinstance(settings, dict) or not isinstance(inputs, dict):
+            raise TypeError("'scenario.settings' and 'inputs' must be tables")
+        chain = [Path(p) for p in sc.get("extends_chain", [])]
+        file = Path(sc.get("file", path))
     except FileNotFoundError:
         raise InputError(f"{path}: manifest not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: not a staffcast manifest ({exc})") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a manifest.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(f"{path}: not a staffcast manifest (not JSON text)") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{path}: not a staffcast manifest (missing or malformed {exc})") from None
+    # keys not set are recorded as null: drop them, they take their defaults
+    settings = {k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
+                for k, v in settings.items() if v is not None}
     validate_dict(settings, f"{path} (scenario)")
-    s = Scenario(Path(sc.get("file", path)), settings, [Path(p) for p in sc.get("extends_chain", [])])
-    changed = []
-    for table in DATA_TABLES:
-        recorded = inputs.get(table, {}).get("sha256")
+    s = Scenario(file, settings, chain)
+    problems = []
+    data = settings.get("data", {})
+    for table in SCENARIO_TABLES:
+        named, recorded = table in data, inputs.get(table)
+        if not named and recorded is None:
+            continue
+        if named != (recorded is not None) or not isinstance(recorded, dict) or "sha256" not in recorded:
+            problems.append(f"{path}: input '{table}' is {'named' if named else 'not named'} in the scenario but "
+                            f"{'not recorded' if recorded is None else 'recorded'} with a SHA-256 in 'inputs'")
+            continue
         now = s.data_path(table)
         if not now.is_file():
-            changed.append(f"{path}: input '{table}' ({now}) no longer exists")
-        elif recorded != file_hash(now):
-            changed.append(f"{path}: input '{table}' ({now}) has changed since the run (SHA-256 differs)")
-    if changed:
-        raise InputError("\n".join(changed))
+            problems.append(f"{path}: input '{table}' ({now}) no longer exists")
+        elif recorded["sha256"] != file_hash(now):
+            problems.append(f"{path}: input '{table}' ({now}) has changed since the run (SHA-256 differs)")
+    if problems:
+        raise InputError("\n".join(problems))
     return s

@@ -1,181 +1,79 @@
-"""Scenario files (TOML): schema, ``extends``, validation.
+"""Scenario files (TOML): sections, ``extends``, validation.
 
 A scenario is a small TOML file; ``extends = "other.toml"`` (a path relative to
 the file, or ``"default"`` for the embedded baseline) takes that scenario and
-overrides only the keys given. Every key is checked against ``SCHEMA`` before
-anything runs; an unknown key, a wrong type or a value out of range is an
-``InputError`` naming the file, the key and what is allowed.
+overrides only the keys given. Each section is one stage's settings class —
+``[data]`` the input registry, ``[grades]`` ``GradeMap``, ``[forecast]``
+``ForecastParams``, ``[demand]`` ``DemandParams``, ``[supply]``
+``SupplyParams``, ``[plan]`` ``PlanParams`` — and the keys, their types,
+bounds, choices and defaults come from those classes (``forecast.settings``),
+so they are declared once. An unknown key, a wrong type, a value out of range
+or a key that the chosen method ignores is an ``InputError`` naming the file,
+the key and what is allowed.
 """
 from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from forecast.demand import DemandParams
+from forecast.enrolment import ForecastParams
 from forecast.errors import InputError, Problem
-from forecast.curriculum import SUBJECTS
-from forecast.grades import STAGES
-from optimize.problem import HIRING_RULES
+from forecast.grades import GradeMap
+from forecast.settings import check_applicable, check_section, check_value, describe, from_section, setting
+from forecast.settings import Setting, to_section
+from forecast.supply import SupplyParams
+from optimize.problem import PlanParams
+from scenarios.inputs import SCENARIO_TABLES, TABLES
 
 DEFAULT_DIR = Path(str(resources.files("scenarios") / "default"))
 DEFAULT_SCENARIO = DEFAULT_DIR / "baseline.toml"
-DATA_TABLES = ("births", "enrolment", "roster", "posts", "cap")
+REQUIRED_TABLES = tuple(t for t in SCENARIO_TABLES if TABLES[t].required)
 
+DataSettings = make_dataclass("DataSettings", [
+    *((name, "str | None", setting(kind=str, doc=f"{TABLES[name].doc}: a CSV path relative to the scenario, "
+                                                 f"or \"default\"" + ("" if TABLES[name].required else
+                                                                      " (optional)")))
+      for name in SCENARIO_TABLES),
+    ("base_year", "int | None", setting(kind=int, lo=1950, hi=2100,
+                                        doc="school year of the roster and posts; the last year of enrolment")),
+], frozen=True)
+DataSettings.__doc__ = "Where a scenario's input tables are (``[data]``), one key per table of the registry."
 
-@dataclass(frozen=True)
-class Spec:
-    """What a key may hold: ``kind`` is a Python type, 'stage_map' or
-    'subject_map' for a table of numbers keyed by stage or subject name; ``lo``/``hi`` bound numbers; ``choices`` lists
-    allowed strings."""
-
-    kind: Any
-    lo: float | None = None
-    hi: float | None = None
-    choices: tuple | None = None
-    optional: bool = False
-
-
-NUM = (int, float)
-MAP_KEYS = {"stage_map": ("stage", STAGES), "subject_map": ("subject", SUBJECTS)}
-SCHEMA: dict[str, dict[str, Spec] | Spec] = {
-    "name": Spec(str),
-    "title": Spec(str),
-    "description": Spec(str),
-    "extends": Spec(str),
-    "data": {
-        "births": Spec(str), "enrolment": Spec(str), "roster": Spec(str), "posts": Spec(str), "cap": Spec(str),
-        "roster_previous": Spec(str),
-        "base_year": Spec(int, 1950, 2100),
-    },
-    "grades": {
-        "preschool": Spec(list), "primary": Spec(list), "junior": Spec(list), "senior": Spec(list),
-        "first_grade_age": Spec(int, 3, 10),
-    },
-    "forecast": {
-        "horizon": Spec(int, 1, 30),
-        "estimator": Spec(str, choices=("mean", "ses", "damped")),
-        "window": Spec(int, 1, 20),
-        "alpha": Spec(NUM, 0.01, 1.0),
-        "paths": Spec(int, 0, 100_000),
-        "seed": Spec(int, 0, 2**32 - 1),
-        "births_factor": Spec(NUM, 0.0, 5.0),
-        "births_variant": Spec(str, choices=("central", "low", "high")),
-        "entry_spread": Spec(NUM, 0.0, 1.0),
-        "adjustments": Spec("adjustments"),
-    },
-    "demand": {
-        "method": Spec(str, choices=("ratio", "class")),
-        "staff_ratio": Spec("stage_map", 0.5, 100.0),
-        "teacher_share": Spec(NUM, 0.05, 1.0),
-        "class_size": Spec("stage_map", 5, 80),
-        "load": Spec("stage_map", 1, 40),
-        "kindergarten_teachers_per_class": Spec(NUM, 0.5, 5.0),
-        "selection_groups": Spec("subject_map", 0.0, 5.0),
-    },
-    "supply": {
-        "temporary_attrition": Spec(NUM, 0.0, 1.0),
-        "female_track": Spec(str, choices=("F55", "F50")),
-        "attrition_under_30": Spec(NUM, 0.0, 1.0),
-        "attrition_30_39": Spec(NUM, 0.0, 1.0),
-        "attrition_40_49": Spec(NUM, 0.0, 1.0),
-        "attrition_50_plus": Spec(NUM, 0.0, 1.0),
-        "returner_rate": Spec(NUM, 0.0, 1.0),
-    },
-    "plan": {
-        "years": Spec(int, 1, 30),
-        "cap_change": Spec(NUM, -1e6, 1e6),
-        "salary": Spec(NUM, 0, 1e8), "hire_cost": Spec(NUM, 0, 1e8), "certificate_premium": Spec(NUM, 0.0, 10.0),
-        "stage_move_cost": Spec(NUM, 0, 1e8), "region_move_cost": Spec(NUM, 0, 1e8),
-        "temporary_cost": Spec(NUM, 0, 1e8),
-        "shortfall_weight": Spec(NUM, 0, 1e10), "surplus_weight": Spec(NUM, 0, 1e10),
-        "temporary_share_max": Spec(NUM, 0.0, 1.0),
-        "post_shift_share": Spec(NUM, 0.0, 1.0),
-        "new_hire_attrition": Spec(NUM, 0.0, 1.0),
-        "mentor_ratio": Spec(NUM, 0.0, 10.0),
-        "graduate_supply": Spec("stage_map", 0, 1e7),
-        "region_move_share": Spec(NUM, 0.0, 1.0),
-        "budget": Spec(NUM, 0, 1e13),
-        "integer": Spec(bool),
-        "hiring_certificates": Spec(str, choices=HIRING_RULES),
-        "freeze_cap": Spec(bool),
-        "key_share_floor": Spec(NUM, 0.0, 1.0),
-        "time_limit": Spec(NUM, 1, 86_400),
-        "solver": Spec(str, choices=("highs", "cbc")),
-    },
-}
-
-
-def _type_name(kind) -> str:
-    if kind in MAP_KEYS:
-        what, keys = MAP_KEYS[kind]
-        return f"a table of numbers keyed by {what} ({', '.join(keys)})"
-    if kind == NUM:
-        return "a number"
-    return {int: "a whole number", str: "a string", bool: "true or false", list: "a list"}[kind]
-
-
-ADJUSTMENT_KEYS = {"region": str, "grade": int, "year": int, "students": NUM}
-
-
-def _check_adjustments(src: str, key: str, value) -> list[str]:
-    if not isinstance(value, list):
-        return [f"{src}: key '{key}' must be a list of tables {{region, grade, year, students}}"]
-    errs = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict) or set(item) != set(ADJUSTMENT_KEYS):
-            errs.append(f"{src}: key '{key}[{i}]' must have exactly the keys region, grade, year, students")
-            continue
-        for k, kind in ADJUSTMENT_KEYS.items():
-            if not isinstance(item[k], kind) or isinstance(item[k], bool):
-                errs.append(f"{src}: key '{key}[{i}].{k}' must be {_type_name(kind)}, not {item[k]!r}")
-    return errs
-
-
-def _check_value(src: str, key: str, spec: Spec, value) -> list[str]:
-    errs = []
-    if spec.kind == "adjustments":
-        return _check_adjustments(src, key, value)
-    if spec.kind in MAP_KEYS:
-        if not isinstance(value, dict):
-            return [f"{src}: key '{key}' must be {_type_name(spec.kind)}"]
-        what, keys = MAP_KEYS[spec.kind]
-        for name, v in value.items():
-            if name not in keys:
-                errs.append(f"{src}: key '{key}.{name}': unknown {what} (allowed: {', '.join(keys)})")
-            else:
-                errs += _check_value(src, f"{key}.{name}", Spec(NUM, spec.lo, spec.hi), v)
-        return errs
-    ok = isinstance(value, spec.kind) and not (spec.kind in (NUM, int) and isinstance(value, bool))
-    if not ok:
-        return [f"{src}: key '{key}' must be {_type_name(spec.kind)}, not {value!r}"]
-    if spec.choices is not None and value not in spec.choices:
-        errs.append(f"{src}: key '{key}' is {value!r}; allowed: {', '.join(map(str, spec.choices))}")
-    if spec.lo is not None and isinstance(value, (int, float)) and not (spec.lo <= value <= spec.hi):
-        errs.append(f"{src}: key '{key}' is {value!r}; allowed: {spec.lo:g} to {spec.hi:g}")
-    return errs
+#: each section of a scenario file and the settings class that owns it
+SECTIONS = {"data": DataSettings, "grades": GradeMap, "forecast": ForecastParams, "demand": DemandParams,
+            "supply": SupplyParams, "plan": PlanParams}
+TOP = {name: Setting(name, str, doc) for name, doc in (
+    ("name", "the scenario's short name (run folder names)"), ("title", "its title on the report"),
+    ("description", "what it changes, in a sentence"),
+    ("extends", "the scenario it overrides: a path relative to this file, or \"default\""))}
 
 
 def validate_dict(raw: dict, src: str) -> None:
     """Check every key of one scenario file's own table (before merging)."""
     errs = []
     for key, value in raw.items():
-        spec = SCHEMA.get(key)
-        if spec is None:
-            errs.append(f"{src}: unknown key '{key}' (allowed: {', '.join(SCHEMA)})")
-        elif isinstance(spec, dict):
+        if key in SECTIONS:
             if not isinstance(value, dict):
                 errs.append(f"{src}: key '{key}' must be a table [{key}]")
-                continue
-            for sub, v in value.items():
-                if sub not in spec:
-                    errs.append(f"{src}: unknown key '{key}.{sub}' (allowed: {', '.join(spec)})")
-                else:
-                    errs += _check_value(src, f"{key}.{sub}", spec[sub], v)
+            else:
+                errs += check_section(SECTIONS[key], value, src, key)
+        elif key in TOP:
+            errs += check_value(src, key, TOP[key], value)
         else:
-            errs += _check_value(src, key, spec, value)
+            errs.append(f"{src}: unknown key '{key}' (allowed: {', '.join([*TOP, *SECTIONS])})")
+    if errs:
+        raise InputError([Problem("", e) for e in errs])
+
+
+def check_layer(merged: dict, own: dict, src: str) -> None:
+    """Keys that one file sets itself but the merged scenario ignores."""
+    errs = []
+    for name, cls in SECTIONS.items():
+        errs += check_applicable(cls, merged.get(name, {}), own.get(name, {}), src, name)
     if errs:
         raise InputError([Problem("", e) for e in errs])
 
@@ -192,8 +90,8 @@ def _merge(base: dict, over: dict) -> dict:
 
 def _read_toml(path: Path) -> dict:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        text = path.read_bytes().decode("utf-8-sig")  # a BOM (Windows Notepad) is not part of the file
+        return tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(f"{path}: scenario file not found") from None
     except IsADirectoryError:
@@ -206,28 +104,85 @@ def _read_toml(path: Path) -> dict:
 
 @dataclass
 class Scenario:
-    """A merged, validated scenario. ``settings`` is the merged table; data
-    paths in it are absolute (or the word 'default')."""
+    """A merged, validated scenario.
+
+    ``settings`` holds the keys the files set (merged along the ``extends``
+    chain; data paths absolute, or the word 'default'); the typed settings
+    objects (``forecast``, ``plan``, …) add every default to them."""
 
     path: Path
     settings: dict
-    chain: list[Path]
+    chain: list[Path] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.settings.get("name") or self.path.stem
 
-    def get(self, section: str, key: str, default=None):
-        return self.settings.get(section, {}).get(key, default)
+    @property
+    def title(self) -> str:
+        return self.settings.get("title") or self.name
 
-    def data_path(self, table: str) -> Path:
-        value = self.settings["data"][table]
+    def section(self, name: str):
+        """The settings object of one section, defaults filled in."""
+        return from_section(SECTIONS[name], self.settings.get(name, {}))
+
+    @property
+    def data(self):
+        return self.section("data")
+
+    @property
+    def grades(self) -> GradeMap:
+        return self.section("grades")
+
+    @property
+    def forecast(self) -> ForecastParams:
+        return self.section("forecast")
+
+    @property
+    def demand(self) -> DemandParams:
+        return self.section("demand")
+
+    @property
+    def supply(self) -> SupplyParams:
+        return self.section("supply")
+
+    @property
+    def plan(self) -> PlanParams:
+        return self.section("plan")
+
+    @property
+    def base_year(self) -> int:
+        return int(self.settings["data"]["base_year"])
+
+    @property
+    def plan_years(self) -> list[int]:
+        """The plan's school years: ``plan.years`` (or the horizon) after the base year."""
+        n = self.plan.years or self.forecast.horizon
+        return list(range(self.base_year + 1, self.base_year + n + 1))
+
+    def data_path(self, table: str) -> Path | None:
+        """Where a table is read from; None for an optional table not given."""
+        value = self.settings["data"].get(table)
+        if value is None:
+            return None
         return DEFAULT_DIR / f"{table}.csv" if value == "default" else Path(value)
+
+    def resolved(self) -> dict:
+        """Every key with the value that runs, defaults included (the manifest's
+        record of the scenario; keys not set are None)."""
+        out = {k: self.settings[k] for k in TOP if k in self.settings}
+        out["name"], out["title"] = self.name, self.title
+        for name in SECTIONS:
+            out[name] = to_section(self.section(name))
+        return out
 
     def override(self, **changes: dict) -> "Scenario":
         """A copy with sections updated, e.g. ``override(plan={"cap_change": 200})``."""
-        validate_dict(changes, f"{self.path} (override)")
-        return Scenario(self.path, _merge(self.settings, changes), self.chain)
+        src = f"{self.path} (override)"
+        validate_dict(changes, src)
+        merged = _merge(self.settings, changes)
+        check_layer(merged, changes, src)
+        return Scenario(self.path, merged, self.chain)
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -246,26 +201,48 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raw = _read_toml(current)
         validate_dict(raw, str(current))
         data = raw.get("data", {})
-        for table in DATA_TABLES + ("roster_previous",):
+        for table in SCENARIO_TABLES:
             if table in data and data[table] != "default":
                 data[table] = str((current.parent / data[table]).resolve())
-        layers.append(raw)
+        layers.append((current, raw))
         parent = raw.get("extends")
         if parent is None:
             break
         current = DEFAULT_SCENARIO if parent == "default" else current.parent / parent
     merged: dict = {}
-    for layer in reversed(layers):
+    for _, layer in reversed(layers):
         merged = _merge(merged, {k: v for k, v in layer.items() if k != "extends"})
     # a scenario's name, title and description are its own, never its parent's
+    own = layers[0][1]
     for key in ("name", "title", "description"):
         merged.pop(key, None)
-    merged["name"] = layers[0].get("name", path.stem)
-    merged["title"] = layers[0].get("title", merged["name"])
-    if "description" in layers[0]:
-        merged["description"] = layers[0]["description"]
-    missing = [f"data.{t}" for t in DATA_TABLES if t not in merged.get("data", {})]
+    merged["name"] = own.get("name", path.stem)
+    merged["title"] = own.get("title", merged["name"])
+    if "description" in own:
+        merged["description"] = own["description"]
+    check_layer(merged, own, str(path))
+    missing = [f"data.{t}" for t in REQUIRED_TABLES if t not in merged.get("data", {})]
     missing += [] if "base_year" in merged.get("data", {}) else ["data.base_year"]
     if missing:
         raise InputError(f"{path}: missing keys {', '.join(missing)} (set them or extend a scenario that does)")
     return Scenario(path, merged, chain)
+
+
+def scenario_keys() -> list[str]:
+    """Every key a scenario file may set: top-level keys bare, the others as
+    'section.key'."""
+    keys = list(TOP)
+    for name, cls in SECTIONS.items():
+        keys += [row[0] for row in describe(cls, name)]
+    return keys
+
+
+def key_list() -> str:
+    """The scenario keys as a Markdown table (the README's list is this text)."""
+    rows = ["| key | value | default | what it is |", "|---|---|---|---|"]
+    for name, s in TOP.items():
+        rows.append(f"| `{name}` | a string | — | {s.doc} |")
+    for name, cls in SECTIONS.items():
+        for key, kind, default, doc in describe(cls, name):
+            rows.append(f"| `{key}` | {kind} | {default} | {doc} |")
+    return "\n".join(rows)

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from scenarios.output import PARTIAL
+from scenarios.folders import PARTIAL
 from scenarios.schema import DEFAULT_DIR
 from test_cli import EXPECTED, staffcast
 

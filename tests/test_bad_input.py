@@ -48,7 +48,7 @@ CASES = {
     "text_in_number": ("enrolment.csv", replace_cell(5, 3, "n/a"),
                        "enrolment.csv, row 5, column 'students': not a number (value: 'n/a')"),
     "negative_count": ("roster.csv", replace_cell(4, 8, "-3"),
-                       "roster.csv, row 4, column 'headcount': out of range (allowed: at least 0) (value: '-3')"),
+                       "roster.csv, row 4, column 'headcount': out of range (allowed: 0 to 100,000) (value: '-3')"),
     "fraction_in_whole_number": ("roster.csv", replace_cell(6, 3, "35.5"),
                                  "roster.csv, row 6, column 'age': not a whole number (value: '35.5')"),
     "age_out_of_range": ("roster.csv", replace_cell(7, 3, "17"),

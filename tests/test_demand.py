@@ -42,7 +42,7 @@ def test_classes_are_whole_and_large_enough():
 def test_more_science_hours_and_course_selection_raise_demand_where_they_should():
     e = two_grades(10, 500, 11, 500)
     base = class_demand(e, GM).set_index("subject").demand
-    more = class_demand(e, GM, DemandParams(extra_lessons={("senior", "science"): 2},
+    more = class_demand(e, GM, DemandParams(extra_lessons={"senior": {"science": 2}},
                                             selection_groups={"science": 0.5})).set_index("subject").demand
     assert more["science"] == pytest.approx(base["science"] * 1.5 * 9 / 7)
     assert more.drop("science").equals(base.drop("science"))

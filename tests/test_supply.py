@@ -43,7 +43,8 @@ def roster(rows):
 
 
 def test_attrition_applies_at_the_right_ages():
-    params = SupplyParams(attrition={29: 0.10, 99: 0.01}, temporary_attrition=0.5)
+    params = SupplyParams(attrition_under_30=0.10, attrition_30_39=0.01, attrition_40_49=0.01, attrition_50_plus=0.01,
+                          temporary_attrition=0.5)
     r = roster([("a", "primary", "math", 28, "F", "primary", "permanent", 0, 100),
                 ("a", "junior", "math", 40, "F", "junior", "permanent", 0, 100),
                 ("a", "senior", "math", 40, "F", "senior", "temporary", 0, 100)])
@@ -68,7 +69,7 @@ def test_supply_accounts_for_every_teacher():
 
 def test_base_year_supply_is_the_roster_and_retirements_follow_the_schedule():
     r = roster([("a", "senior", "math", 59, "M", "senior", "permanent", 0, 12)])
-    s = project_supply(r, 2024, 2026, SupplyParams(attrition={99: 0.0})).set_index("year")
+    s = project_supply(r, 2024, 2026, SupplyParams(attrition_50_plus=0.0)).set_index("year")
     assert s.headcount[2024] == pytest.approx(12)          # as observed
     # of the 11 months' births still in post in Sep 2024, 1 is in post in Sep 2025
     assert s.headcount[2025] == pytest.approx(12 * (1 / 12) / (11 / 12))
@@ -77,7 +78,7 @@ def test_base_year_supply_is_the_roster_and_retirements_follow_the_schedule():
 
 def test_returners_come_back_and_the_flows_balance():
     r = roster([("a", "primary", "math", 30, "F", "primary", "permanent", 0, 1000)])
-    p = SupplyParams(attrition={99: 0.10}, returner_rate=0.5)
+    p = SupplyParams(attrition_30_39=0.10, returner_rate=0.5)
     s = project_supply(r, 2024, 2027, p).set_index("year")
     assert s.left[2025] == pytest.approx(100)
     assert s.returned[2026] == pytest.approx(50)
@@ -95,7 +96,9 @@ def test_attrition_estimated_from_two_rosters():
     after = roster([("a", "junior", "math", 36, "F", "junior", "permanent", 0, 190),   # 5% left
                     ("a", "junior", "math", 46, "M", "junior", "permanent", 0, 98),    # 2% left
                     ("a", "junior", "math", 25, "F", "junior", "permanent", 0, 80)])   # hires: ignored
-    rates = estimate_attrition(before, after, 2024, SupplyParams(attrition={29: 0.04, 39: 0.9, 49: 0.9, 99: 0.01}))
-    assert rates[39] == pytest.approx(0.05)
-    assert rates[49] == pytest.approx(0.02)
-    assert rates[29] == 0.04 and rates[99] == 0.01  # no evidence: the given rates stand
+    rates = estimate_attrition(before, after, 2024, SupplyParams(attrition_under_30=0.04, attrition_30_39=0.9,
+                                                                     attrition_40_49=0.9, attrition_50_plus=0.01))
+    assert rates["attrition_30_39"] == pytest.approx(0.05)
+    assert rates["attrition_40_49"] == pytest.approx(0.02)
+    # no evidence: the given rates stand
+    assert rates["attrition_under_30"] == 0.04 and rates["attrition_50_plus"] == 0.01

@@ -1,0 +1,141 @@
+"""Every check a scenario gets before any computation.
+
+``staffcast validate`` and ``staffcast run`` both call ``check_scenario``:
+the settings' cross-checks, every input table of the registry that the
+scenario names, the rules that tie tables together, and (given an output
+folder) that the folder can be written. A scenario that ``validate`` accepts
+never fails for a reason it could have seen.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.combine import MIN_YEARS
+from forecast.enrolment import check_adjustments
+from forecast.errors import InputError, Problem
+from forecast.grades import GradeMap
+from scenarios.folders import output_problems
+from scenarios.inputs import SCENARIO_TABLES, check_grades, read_table
+from scenarios.schema import Scenario
+
+
+@dataclass
+class Inputs:
+    """The tables a scenario read (by registry name) and, for the manifest,
+    each one's path and SHA-256."""
+
+    tables: dict[str, pd.DataFrame]
+    hashes: dict[str, dict]
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def check_scenario(s: Scenario, out_dir: str | Path | None = None) -> Inputs:
+    """Run every check; raise one ``InputError`` with all problems found."""
+    gm = grade_map(s)
+    problems = [Problem("", e) for e in _settings_problems(s)]
+    inputs = read_inputs(s)
+    problems += [Problem("", e) for e in _table_problems(s, gm, inputs.tables)]
+    if out_dir is not None:
+        problems += [Problem("", e) for e in output_problems(Path(out_dir))]
+    if problems:
+        raise InputError(problems)
+    return inputs
+
+
+def grade_map(s: Scenario) -> GradeMap:
+    try:
+        return s.grades
+    except InputError as exc:
+        raise InputError(f"{s.path}: [grades]: {exc}") from None
+
+
+def _settings_problems(s: Scenario) -> list[str]:
+    fc, plan = s.forecast, s.plan
+    errs = []
+    if plan.years is not None and plan.years > fc.horizon:
+        errs.append(f"{s.path}: plan.years ({plan.years}) is beyond forecast.horizon ({fc.horizon})")
+    return errs
+
+
+def read_inputs(s: Scenario) -> Inputs:
+    """Read every registered table the scenario names; all problems at once."""
+    tables, hashes, problems = {}, {}, []
+    for name in SCENARIO_TABLES:
+        path = s.data_path(name)
+        if path is None:
+            continue
+        try:
+            tables[name] = read_table(path, name)
+            given = s.settings["data"][name]
+            hashes[name] = {"path": f"default/{name}.csv" if given == "default" else str(path),
+                            "sha256": file_hash(path)}
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return Inputs(tables, hashes)
+
+
+def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> list[str]:
+    """Rules between tables: areas, the base year, years and stages covered."""
+    base = s.base_year
+    path = {name: s.data_path(name) for name in t}
+    enrol = t["enrolment"]
+    try:
+        check_grades(enrol, gm.grades, str(path["enrolment"]))
+    except InputError as exc:
+        return [str(p) for p in exc.problems]
+    errs = []
+    regions = set(enrol.region)
+    years = sorted(enrol.year.unique())
+    if years[-1] != base:
+        errs.append(f"{path['enrolment']}: last year is {years[-1]} but data.base_year is {base}")
+    if len(years) < MIN_YEARS:
+        errs.append(f"{path['enrolment']}: {len(years)} years of enrolment ({years[0]}-{years[-1]}); the cohort "
+                    f"model needs at least {MIN_YEARS} consecutive years")
+    totals = enrol.groupby(["region", "year"]).students.sum()
+    for (region, year), n in totals[totals <= 0].items():
+        errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in {year}; an area with no "
+                    f"pupils cannot be projected (remove it from every table)")
+    for table in ("births", "roster", "posts", "cap", "roster_previous"):
+        if table not in t:
+            continue
+        have = set(t[table].region)
+        if have - regions:
+            errs.append(f"{path[table]}: regions {sorted(have - regions)} are not in the enrolment table")
+        if table in ("births", "posts", "cap") and regions - have:
+            errs.append(f"{path[table]}: no rows for regions {sorted(regions - have)}")
+    posts = t["posts"]
+    at_base = set(zip(posts[posts.year == base].region, posts[posts.year == base].stage))
+    lacking = [(r, st) for r in sorted(regions) for st in gm.stage_names if (r, st) not in at_base]
+    if lacking:
+        shown = ", ".join(f"{r}/{st}" for r, st in lacking[:6]) + (" …" if len(lacking) > 6 else "")
+        errs.append(f"{path['posts']}: no posts for the base year {base} for {len(lacking)} area/stage pairs "
+                    f"({shown}); a missing row is not read as zero posts")
+    need = set(s.plan_years)
+    for region, g in t["cap"].groupby("region"):
+        miss = sorted(need - set(g.year))
+        if miss:
+            errs.append(f"{path['cap']}: region {region} has no cap for years {miss[:5]}"
+                        f"{'…' if len(miss) > 5 else ''}")
+    plan = s.plan
+    later = t["cap"][t["cap"].year > base]
+    smallest = later.groupby("year").cap.sum().min() if len(later) else 0.0
+    if plan.cap_change < -smallest:
+        errs.append(f"{s.path}: plan.cap_change {plan.cap_change:,.0f} leaves a negative cap; the district cap is "
+                    f"{smallest:,.0f} posts in its smallest plan year, so the change must be at least "
+                    f"{-smallest:,.0f}")
+    if plan.freeze_cap:
+        lacking = sorted(regions - set(t["cap"][t["cap"].year == base].region))
+        if lacking:
+            errs.append(f"{path['cap']}: plan.freeze_cap holds each area's cap at the base year {base}, "
+                        f"but regions {lacking} have no cap for {base}")
+    errs += check_adjustments(s.forecast, enrol, gm, str(s.path))
+    return errs
