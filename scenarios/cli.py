@@ -47,7 +47,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from scenarios.compare import compare, library, write_comparison
+    from scenarios.compare import compare, library
+    from scenarios.compare_report import write_comparison
     from scenarios.schema import load_scenario
     from scenarios.validate import check_scenario
 

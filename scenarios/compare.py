@@ -1,8 +1,8 @@
 """Compare scenarios: what each one changes, by stage and year and in total.
 
-``staffcast compare A.toml B.toml …`` runs each scenario and writes one new
-folder with the comparison (CSVs and a PDF) and, in a sub-folder per
-scenario, that run's own CSVs and manifest (so each can be re-run).
+``staffcast compare A.toml B.toml …`` runs each scenario; ``Comparison``
+puts them side by side as tidy frames. Writing them (CSVs, the PDF and a
+sub-folder per scenario) is ``scenarios.compare_report.write_comparison``.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import pandas as pd
 
 from forecast.grades import STAGES
 from optimize.plan import plan_costs
-from scenarios.folders import atomic_folder, safe_name
-from scenarios.output import write_csv, write_frames, write_manifest
+from scenarios.folders import safe_name
 from scenarios.result import RunResult
 from scenarios.runner import run
 from scenarios.schema import Scenario
@@ -138,22 +137,3 @@ def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = 
         say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
         results.append(run(s, progress=say))
     return Comparison(results, unique_names(results))
-
-
-def write_comparison(comp: Comparison, out_dir: str | Path, lang: str = "zh") -> Path:
-    """Write comparison.csv, comparison_by_stage_year.csv, comparison_costs.csv
-    and report.pdf, plus one sub-folder per scenario with its CSVs and
-    manifest, into a new folder in ``out_dir`` (atomically)."""
-    from scenarios.compare_report import write_comparison_report
-
-    def fill(tmp: Path) -> None:
-        for name, frame in comp.frames().items():
-            write_csv(frame, tmp / f"{name}.csv")
-        for result, name in zip(comp.results, comp.names):
-            sub = tmp / name
-            sub.mkdir()
-            write_frames(result, sub)
-            write_manifest(result, sub, lang)
-        write_comparison_report(comp, tmp / "report.pdf", lang)
-
-    return atomic_folder(out_dir, "compare", fill)

@@ -1,5 +1,6 @@
-"""The comparison pack: report.pdf of ``staffcast compare``, one chart or
-table per page, Chinese by default, English on request."""
+"""The comparison pack of ``staffcast compare``: its folder (CSVs, a
+sub-folder per scenario) and report.pdf, one chart or table per page,
+Chinese by default, English on request."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,8 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from forecast.grades import STAGES
 from scenarios.compare import Comparison, title
+from scenarios.folders import atomic_folder
+from scenarios.output import write_csv, write_frames, write_manifest
 from scenarios.fonts import use_cjk
 from scenarios.report import COLORS, PAGE, _page, _stage
 
@@ -157,3 +160,21 @@ def write_comparison_report(comp: Comparison, path: str | Path, lang: str = "zh"
         _stage_page(pdf, comp, T, labels, lang)
         _by_year_page(pdf, comp, T, labels, [("posts_used", T["posts_year"]), ("hires", T["hires_year"])])
         _totals_page(pdf, comp, T, labels)
+
+
+def write_comparison(comp: Comparison, out_dir: str | Path, lang: str = "zh") -> Path:
+    """Write comparison.csv, comparison_by_stage_year.csv, comparison_costs.csv
+    and report.pdf, plus one sub-folder per scenario with its CSVs and
+    manifest, into a new folder in ``out_dir`` (atomically)."""
+
+    def fill(tmp: Path) -> None:
+        for name, frame in comp.frames().items():
+            write_csv(frame, tmp / f"{name}.csv")
+        for result, name in zip(comp.results, comp.names):
+            sub = tmp / name
+            sub.mkdir()
+            write_frames(result, sub)
+            write_manifest(result, sub, lang)
+        write_comparison_report(comp, tmp / "report.pdf", lang)
+
+    return atomic_folder(out_dir, "compare", fill)

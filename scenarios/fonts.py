@@ -20,8 +20,11 @@ def cjk_family() -> str:
 
 
 def use_cjk() -> None:
-    """Make the CJK font the default and embed fonts as outlines in PDFs."""
+    """Make the CJK font the default, embed fonts as outlines in PDFs, and
+    draw text as text: a '$' in a scenario's title is a dollar sign, not
+    the start of a formula (matplotlib's mathtext)."""
     family = cjk_family()
     matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
     matplotlib.rcParams["pdf.fonttype"] = 42
     matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["text.parse_math"] = False

@@ -7,7 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from scenarios import load_scenario
-from scenarios.compare import compare, library, write_comparison
+from scenarios.compare import compare, library
+from scenarios.compare_report import write_comparison
 
 NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen", "cap_plus_200",
          "upper_certificate_on", "upper_certificate_off", "class_based", "class_size_40", "course_selection_wide",
