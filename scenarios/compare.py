@@ -130,10 +130,12 @@ def library() -> list[Path]:
     return sorted(files, key=lambda f: f.stem != "baseline")
 
 
-def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None) -> Comparison:
-    """Run every scenario (in order) and put them side by side."""
+def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None,
+            verbose: bool = False) -> Comparison:
+    """Run every scenario (in order) and put them side by side; ``verbose``
+    shows the solver's log."""
     results = []
     for i, s in enumerate(scenarios, 1):
         say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
-        results.append(run(s, progress=say))
+        results.append(run(s, progress=say, verbose=verbose))
     return Comparison(results, unique_names(results))

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from forecast.grades import STAGES
 from scenarios.compare import Comparison, title
-from scenarios.folders import atomic_folder
+from scenarios.folders import atomic_folder, run_name
 from scenarios.output import write_csv, write_frames, write_manifest
 from scenarios.fonts import use_cjk
 from scenarios.report import COLORS, PAGE, _page, _stage
@@ -177,4 +177,4 @@ def write_comparison(comp: Comparison, out_dir: str | Path, lang: str = "zh") ->
             write_manifest(result, sub, lang)
         write_comparison_report(comp, tmp / "report.pdf", lang)
 
-    return atomic_folder(out_dir, "compare", fill)
+    return atomic_folder(out_dir, run_name("compare", lang), fill)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.folders import atomic_folder
+from scenarios.folders import atomic_folder, run_name
 from scenarios.result import RunResult
 
-PACKAGES = ("staffcast", "numpy", "scipy", "pandas", "statsmodels", "pulp", "highspy", "matplotlib", "mplfonts")
+PACKAGES = ("staffcast", "numpy", "scipy", "pandas", "statsmodels", "pulp", "highspy", "matplotlib",
+            "paperang-p2-fonts-cjk", "openpyxl", "threadpoolctl")
 
 
 def versions() -> dict:
@@ -93,4 +94,4 @@ def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
         write_report(result, tmp / "report.pdf", lang)
         write_manifest(result, tmp, lang)
 
-    return atomic_folder(out_dir, result.scenario.name, fill)
+    return atomic_folder(out_dir, run_name(result.scenario.name, lang), fill)

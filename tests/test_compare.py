@@ -123,7 +123,7 @@ def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
     pdf = PdfReader(folder / "report.pdf")
     assert len(pdf.pages) == 6
     fonts = {str(f.get_object()["/BaseFont"]) for p in pdf.pages for f in p["/Resources"].get("/Font", {}).values()}
-    assert any("NotoSansCJK" in f for f in fonts)
+    assert any("WenQuanYi" in f for f in fonts)
     text = pdf.pages[0].extract_text()
     assert word in text
     base = summary.iloc[0]
