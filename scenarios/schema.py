@@ -34,8 +34,9 @@ DEFAULT_SCENARIO = DEFAULT_DIR / "baseline.toml"
 REQUIRED_TABLES = tuple(t for t in SCENARIO_TABLES if TABLES[t].required)
 
 DataSettings = make_dataclass("DataSettings", [
-    *((name, "str | None", setting(kind=str, doc=f"{TABLES[name].doc}: a CSV path relative to the scenario, "
-                                                 f"or \"default\"" + ("" if TABLES[name].required else
+    *((name, "str | None", setting(kind=str, doc=f"{TABLES[name].doc}: a CSV or Excel file relative to the "
+                                                 f"scenario (book.xlsx: its first sheet; book.xlsx#sheet: the "
+                                                 f"sheet named), or \"default\"" + ("" if TABLES[name].required else
                                                                       " (optional)")))
       for name in SCENARIO_TABLES),
     ("base_year", "int | None", setting(kind=int, lo=1950, hi=2100,

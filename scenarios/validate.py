@@ -18,6 +18,7 @@ from forecast.combine import MIN_YEARS
 from forecast.enrolment import check_adjustments
 from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
+from scenarios.excel import file_of
 from scenarios.folders import output_problems
 from scenarios.inputs import SCENARIO_TABLES, check_grades, read_table
 from scenarios.schema import Scenario
@@ -33,7 +34,8 @@ class Inputs:
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of the file behind a table path (a workbook's ``#sheet`` removed)."""
+    return hashlib.sha256(file_of(path).read_bytes()).hexdigest()
 
 
 def check_scenario(s: Scenario, out_dir: str | Path | None = None) -> Inputs:
