@@ -34,6 +34,24 @@ class RunResult:
     timings: dict = field(default_factory=dict)
     #: the cohort model's weight against no change, by stage (forecast.combine)
     forecast_weights: dict = field(default_factory=dict)
+    #: display names of the areas (the optional ``areas`` input: region, name[, name_en])
+    areas: pd.DataFrame | None = None
+    #: the base year's establishment: region, stage, posts (the posts input at the base year)
+    base_posts: pd.DataFrame | None = None
+
+    def area_names(self, lang: str) -> dict[str, str]:
+        """Region code -> the name the report shows: ``name`` in Chinese,
+        ``name_en`` (or the code) in English; the code where none is given."""
+        regions = sorted(self.plan.staff.region.unique())
+        if self.areas is not None and len(self.areas):  # in the areas table's order
+            order = {r: i for i, r in enumerate(self.areas.region)}
+            regions.sort(key=lambda r: order.get(r, len(order)))
+        names = {r: r for r in regions}
+        if self.areas is not None and len(self.areas):
+            col = "name" if lang == "zh" or "name_en" not in self.areas else "name_en"
+            given = {r: n for r, n in zip(self.areas.region, self.areas[col]) if isinstance(n, str) and n}
+            names.update({r: given[r] for r in regions if r in given})
+        return names
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables by CSV name (without .csv). ``plan_posts`` holds

@@ -81,4 +81,5 @@ def _run(s: Scenario, progress, out_dir) -> RunResult:
     by_stage = enrolment.by_stage
     peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
     return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
-                     inputs.hashes, timings, enrolment.weights)
+                     inputs.hashes, timings, enrolment.weights, tables.get("areas"),
+                     tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True))
