@@ -29,6 +29,7 @@ def first_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     proc = staffcast("run", "--out", str(out), cwd=tmp_path_factory.mktemp("elsewhere"))
     assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.strip().splitlines()) == 2 and "HiGHS" not in proc.stdout + proc.stderr  # no banner
     folder = Path(proc.stdout.strip().splitlines()[-1])
     return out, folder
 
@@ -61,6 +62,7 @@ def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run):
     assert proc.returncode == 0, proc.stderr
     second = Path(proc.stdout.strip().splitlines()[-1])
     assert second != folder and second.is_dir()
+    assert second.name.endswith("-baseline-en") and folder.name.endswith("-baseline")  # the language shows
     assert digest(folder) == before
 
 
@@ -76,7 +78,7 @@ def english_run(tmp_path_factory):
 def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run, english_run, lang, word):
     folder = first_run[1] if lang == "zh" else english_run
     pdf = PdfReader(folder / "report.pdf")
-    assert len(pdf.pages) == 9
+    assert len(pdf.pages) == 12
     fonts = set()
     for page in pdf.pages:
         for f in page["/Resources"].get("/Font", {}).values():
@@ -98,6 +100,59 @@ def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run
     after = staff[staff.year.isin(years)].shortfall.sum()
     assert f"{no_action:,.0f}" in text
     assert f"{after:,.0f}" in text
+
+
+def _fmt(v: float) -> str:
+    return f"{0.0 if abs(v) < 0.5 else v:,.0f}"
+
+
+def _line(text: str, label: str) -> str:
+    """What follows ``label`` on the page's line that starts with it."""
+    found = [ln[len(label):].strip() for ln in text.splitlines() if ln.startswith(label + " ")]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
+    """The action table, the shortfall by stage and subject and the cash cost
+    on page 1, recomputed from the run's CSVs."""
+    from scenarios.labels import stage_label, subject_label
+    from scenarios.report import TEXT
+
+    folder = first_run[1] if lang == "zh" else english_run
+    T = TEXT[lang]
+    text = PdfReader(folder / "report.pdf").pages[0].extract_text()
+    staff = pd.read_csv(folder / "plan_staff.csv")
+    years = sorted(staff.year.unique())[:3]
+    posts = pd.read_csv(folder / "plan_posts.csv").query("year in @years")
+    for stage, d in posts.groupby("stage"):
+        by_year = d.groupby("year").posts.sum()
+        assert _line(text, T["posts_row"].format(stage=stage_label(stage, lang))) == \
+            " ".join(_fmt(by_year[y]) for y in years)
+    caps = pd.read_csv(folder / "plan_caps.csv").query("year in @years").groupby("year")[["posts", "cap"]].sum()
+    assert _line(text, T["cap_row"]) == " ".join(f"{_fmt(caps.posts[y])} / {_fmt(caps.cap[y])}" for y in years)
+    hires = pd.read_csv(folder / "plan_hires.csv").query("year in @years")
+    for stage in ("junior", "senior"):  # one certificate each in the default plan's first years
+        by_year = hires[hires.stage == stage].groupby("year").teachers.sum()
+        assert _line(text, T["hires_row"].format(stage=stage_label(stage, lang))) == \
+            " ".join(_fmt(by_year.get(y, 0.0)) for y in years)
+    moves = pd.read_csv(folder / "plan_moves.csv").query("year in @years")
+    rot = moves[moves.region_from != moves.region_to].groupby("year").teachers.sum()
+    assert _line(text, T["rotation_row"]) == " ".join(_fmt(rot.get(y, 0.0)) for y in years)
+    temp = staff.query("year in @years").groupby("year").temporary.sum()
+    assert _line(text, T["temporary_row"]) == " ".join(_fmt(temp[y]) for y in years)
+    # shortfall left by stage and subject: the cells most short with no action, each with and without the plan
+    gap = pd.read_csv(folder / "gap.csv").query("year in @years").groupby(["stage", "subject"]).shortfall.sum()
+    left = staff.query("year in @years").groupby(["stage", "subject"]).shortfall.sum()
+    top = gap.sort_values(ascending=False).head(3)
+    for (stage, subject), v in top.items():
+        label = f"{stage_label(stage, lang)}·{subject_label(subject, lang)}"
+        assert label in text.splitlines()
+        assert f" {_fmt(v)}" in text.splitlines() and f" {_fmt(left[(stage, subject)])}" in text.splitlines()
+    comp = pd.read_csv(folder / "plan_comparison.csv").query("plan == 'lp' and year in @years")
+    assert f"{comp.cost.sum() / 1e8:,.1f}" in text
+    assert (T["feasible"] in text) and "+0%" not in text
 
 
 NEGATIVE_CAP = "region,year,cap\n" + "".join(f"{r},{y},{-5 if (r, y) == ('east', 2027) else 4000}\n"
