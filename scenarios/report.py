@@ -295,10 +295,10 @@ def cash_line(r, years: list[int], lang: str) -> str:
                                      moves=_n(c.stage_moves.sum() + c.region_moves.sum(), 2))
 
 
-def _table(ax, rows, cells, col_labels, fontsize=9.5, first_width=0.46, height=None):
+def _table(ax, rows, cells, col_labels, fontsize=9.5, first_width=0.46, height=None, widths=None):
     ax.axis("off")
     n = len(col_labels) - 1
-    widths = [first_width] + [(1 - first_width) / n] * n
+    widths = widths or [first_width] + [(1 - first_width) / n] * n
     tab = ax.table(cellText=[[r] + c for r, c in zip(rows, cells)], colLabels=col_labels, colWidths=widths,
                    loc="upper left", cellLoc="right", bbox=None)
     tab.auto_set_font_size(False)
@@ -524,7 +524,7 @@ def area_shortfall_page(pdf, r, T, lang):
     n = len(regions)
     ncol = 3 if n > 4 else 2 if n > 1 else 1
     nrow = int(np.ceil(n / ncol))
-    left, right, bottom, top = 0.06, 0.86, 0.07, 0.86
+    left, right, bottom, top = 0.04, 0.80, 0.07, 0.86
     w, h = (right - left) / ncol, (top - bottom) / nrow
     none = gap.groupby(["region", "year"]).shortfall.sum()
     ymax = max(float(none.max()) if len(none) else 0.0,
@@ -548,7 +548,7 @@ def area_shortfall_page(pdf, r, T, lang):
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[s]) for s in stages] + [
         plt.Line2D([], [], color=NO_ACTION_COLOR, lw=2, marker="o", ms=3)]
     fig.legend(handles, [_stage(s, lang) for s in stages] + [T["no_action"]], loc="upper left",
-               bbox_to_anchor=(0.87, 0.86), fontsize=10, frameon=False)
+               bbox_to_anchor=(0.815, 0.86), fontsize=10, frameon=False)
     _save(pdf, fig)
 
 
@@ -594,7 +594,9 @@ def area_plan_page(pdf, r, T, lang):
     ax = fig.add_axes([0.03, 0.04, 0.94, 0.84])
     # an area's name on its first row only
     shown = [name if i == 0 or rows[i - 1] != name else "" for i, name in enumerate(rows)]
-    _table(ax, shown, cells, cols, fontsize=9, first_width=0.12, height=min(0.05, 0.95 / (len(rows) + 2)))
+    n = len(cols) - 2
+    _table(ax, shown, cells, cols, fontsize=9, height=min(0.05, 0.95 / (len(rows) + 2)),
+           widths=[0.11, 0.13] + [0.76 / n] * n)
     _save(pdf, fig)
 
 
@@ -629,7 +631,7 @@ def comparison_page(pdf, r, T, lang):
 
 def value_page(pdf, r, T, lang):
     fig = _page(T["value"])
-    ax = fig.add_axes([0.08, 0.1, 0.85, 0.72])
+    ax = fig.add_axes([0.08, 0.1, 0.76, 0.72])
     v = r.plan.posts.groupby(["year", "stage"]).post_value.mean().unstack("stage") / 1e4
     for s in [s for s in STAGE_EN if s in v.columns]:
         ax.plot(v.index, v[s], lw=2.5, marker="o", color=COLORS[s], label=_stage(s, lang))
@@ -666,7 +668,8 @@ def _value_text(value, lang: str) -> str:
         if not value:
             return T["none"]
         if all(isinstance(x, dict) for x in value):
-            return "; ".join(" ".join(str(x[k]) for k in x) for x in value)
+            shown = "; ".join(" ".join(str(x[k]) for k in x) for x in value[:3])
+            return shown + (f"; … ({len(value)})" if len(value) > 3 else "")
         return "–".join(str(x) for x in value) if len(value) == 2 else ", ".join(map(str, value))
     return str(value)
 
@@ -711,7 +714,7 @@ def assumptions_pages(pdf, r, T, lang):
     pages as it takes; the sources first, wrapped to the page."""
     rows = assumption_rows(r, lang)
     line_h, fs = 0.0205, 7.8
-    doc_w, val_w = (46, 30) if lang == "zh" else (72, 44)
+    doc_w, val_w = (46, 22) if lang == "zh" else (46, 40)
     columns = [(0.03, 0.29), (0.52, 0.78)]
     first = True
     i = 0
