@@ -13,7 +13,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # artists only (Rectangle, Line2D): pages are not pyplot figures
 import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
 

@@ -8,6 +8,7 @@ supply, the gap by stage and subject, the plan by year, shortfall and plan by
 area, the plan against its baselines, the value of a post, and every
 assumption that ran.
 
+Pages are drawn on figures outside pyplot (no backend is set or needed).
 Drawing rules: one colour per stage on every page (``COLORS``) and other
 palettes for anything else (moves, cover); axes of counts start at 0 and end
 above the largest bar; legends sit outside the plotting area.
@@ -17,20 +18,18 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-
-from forecast.enrolment import DISTRICT  # noqa: E402
-from forecast.settings import describe, settings_of  # noqa: E402
-from optimize.plan import plan_costs  # noqa: E402
-from optimize.problem import certificates_for  # noqa: E402
-from scenarios.fonts import use_cjk  # noqa: E402
-from scenarios.labels import STAGE_EN, stage_label, subject_label  # noqa: E402
+from forecast.enrolment import DISTRICT
+from forecast.settings import describe, settings_of
+from optimize.plan import plan_costs
+from optimize.problem import certificates_for
+from scenarios.fonts import use_cjk
+from scenarios.labels import STAGE_EN, stage_label, subject_label
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LIMIT_ZH = {"cap": "编制总额", "post_shift_up": "编制调增速度", "post_shift_down": "编制调减速度",
@@ -175,15 +174,16 @@ def _pct(v: float) -> str:
     return "±0%" if abs(v) < 0.005 else f"{v:+.0%}"
 
 
-def _page(title: str):
-    fig = plt.figure(figsize=PAGE)
+def _page(title: str) -> Figure:
+    """A page: a figure outside pyplot, so that writing a report neither needs
+    nor changes a backend (a notebook keeps its inline charts)."""
+    fig = Figure(figsize=PAGE)
     fig.suptitle(title, fontsize=20, y=0.97)
     return fig
 
 
 def _save(pdf, fig) -> None:
     pdf.savefig(fig)
-    plt.close(fig)
 
 
 def _stages(frame: pd.DataFrame, col: str = "stage") -> list[str]:
