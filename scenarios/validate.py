@@ -106,7 +106,9 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
     for (region, year), n in totals[totals <= 0].items():
         errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in {year}; an area with no "
                     f"pupils cannot be projected (remove it from every table)")
-    for table in ("births", "roster", "posts", "cap", "roster_previous", "areas"):
+    # (the areas table only names areas: names of areas not in the data are not used, and a
+    # scenario that extends the default district with other areas keeps its names table)
+    for table in ("births", "roster", "posts", "cap", "roster_previous"):
         if table not in t:
             continue
         have = set(t[table].region)

@@ -140,7 +140,7 @@ def test_the_example_script_sweeps_the_cap(tmp_path, capsys):
 
     table = cap_sweep([0, 400], out=str(tmp_path)).set_index("extra_posts")
     assert table.shortfall_3y[400] < table.shortfall_3y[0] - 500
-    assert [p.name.endswith("cap_plus_400") for p in tmp_path.iterdir()] == [True]
+    assert [p.name.endswith("cap_plus_400-en") for p in tmp_path.iterdir()] == [True]  # an English run
 
 
 def test_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
