@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -100,9 +101,12 @@ def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
     from scenarios.report import write_report
 
     def fill(tmp: Path) -> None:
-        write_frames(result, tmp)
-        write_results_workbook(result, tmp / "results.xlsx", lang)
-        write_report(result, tmp / "report.pdf", lang)
+        for step, write in (("write_csv", lambda: write_frames(result, tmp)),
+                            ("write_xlsx", lambda: write_results_workbook(result, tmp / "results.xlsx", lang)),
+                            ("write_pdf", lambda: write_report(result, tmp / "report.pdf", lang))):
+            t = time.perf_counter()
+            write()
+            result.timings[step] = time.perf_counter() - t
         write_manifest(result, tmp, lang)
 
     return atomic_folder(out_dir, run_name(result.scenario.name, lang), fill)
