@@ -83,7 +83,7 @@ TEXT = {
                    "剩余缺编\n（人·年）"],
         lp_vs="优化方案与基准方案对比", short_y="缺编（人）", surplus_y="超编（人）", cost_y="现金成本（亿元）",
         comp_cols=["方案", "缺编\n（人·年）", "超编\n（人·年）", "新招聘\n（人）", "现金成本\n（亿元）",
-                   "目标值（亿元当量，\n含缺编/超编惩罚）"],
+                   "目标值\n（亿元当量，含\n缺编/超编惩罚）"],
         comp_note="现金成本为工资、招聘、代课与调动的支出；目标值另含缺编与超编的惩罚权重，不是现金。",
         value="每增加一个编制的价值（万元/个）", assumptions="假设与来源（本次运行采用的全部设置，含默认值）",
         assumptions_more="假设与来源（续）", setting="设置", value_col="取值",
@@ -133,7 +133,7 @@ TEXT = {
         lp_vs="The optimised plan against its baselines", short_y="Shortfall (FTE)", surplus_y="Surplus (FTE)",
         cost_y="Cash cost (100m yuan)",
         comp_cols=["Plan", "Shortfall\n(FTE-years)", "Surplus\n(FTE-years)", "Hires\n(persons)",
-                   "Cash cost\n(100m yuan)", "Objective (100m yuan-\nequivalent, with penalties)"],
+                   "Cash cost\n(100m yuan)", "Objective (100m\nyuan-equivalent,\nwith penalties)"],
         comp_note="Cash cost: salaries, hiring, temporary cover and moves. The objective adds the penalty weights "
                   "on shortfall and surplus; it is not cash.",
         value="Value of one more post (10k yuan per post)",
@@ -495,7 +495,8 @@ def plan_page(pdf, r, T, lang):
                   frameon=False)
     mv = p.moves
     stage_mv = mv[(mv.region_from == mv.region_to) & (mv.stage_from != mv.stage_to)]
-    pair = stage_mv.stage_from.map(lambda s: _stage(s, lang)) + "→" + stage_mv.stage_to.map(lambda s: _stage(s, lang))
+    short = (lambda s: _stage(s, lang)) if lang == "zh" else (lambda s: STAGE_EN[s].split()[0])  # 'Junior'
+    pair = stage_mv.stage_from.map(short) + "→" + stage_mv.stage_to.map(short)
     moves = stage_mv.assign(pair=pair).groupby(["year", "pair"]).teachers.sum().unstack("pair")
     moves = moves.reindex(index=posts.index).fillna(0.0)
     moves = moves.loc[:, moves.sum() >= 0.5]
@@ -624,14 +625,17 @@ def comparison_page(pdf, r, T, lang):
     cells = [[_n(row.shortfall), _n(row.surplus), _n(row.hires), _n(row.cost / 1e8, 1), _n(row.objective / 1e8, 1)]
              for row in tot.loc[plans].itertuples()]
     ax = fig.add_axes([0.06, 0.1, 0.88, 0.24])
-    _table(ax, [names[p] for p in plans], cells, T["comp_cols"], fontsize=10, first_width=0.3, height=0.2)
+    tab = _table(ax, [names[p] for p in plans], cells, T["comp_cols"], fontsize=10, first_width=0.3, height=0.2)
+    for (i, _j), cell in tab.get_celld().items():
+        if i == 0:
+            cell.set_height(0.36)  # three-line headings
     fig.text(0.06, 0.06, T["comp_note"], fontsize=10, color="#333333")
     _save(pdf, fig)
 
 
 def value_page(pdf, r, T, lang):
     fig = _page(T["value"])
-    ax = fig.add_axes([0.08, 0.1, 0.76, 0.72])
+    ax = fig.add_axes([0.08, 0.1, 0.72, 0.72])
     v = r.plan.posts.groupby(["year", "stage"]).post_value.mean().unstack("stage") / 1e4
     for s in [s for s in STAGE_EN if s in v.columns]:
         ax.plot(v.index, v[s], lw=2.5, marker="o", color=COLORS[s], label=_stage(s, lang))
