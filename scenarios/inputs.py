@@ -239,7 +239,8 @@ def _roster_rules(clean: pd.DataFrame, src: str, line: np.ndarray) -> list[Probl
 
 def _jumps(clean: pd.DataFrame, spec: Table, src: str, line: np.ndarray) -> list[Problem]:
     """Counts more than ``JUMP`` times (or under 1/JUMP of) the year before in
-    the same series, where the larger is at least ``JUMP_FLOOR``."""
+    the same series, where the larger is at least ``JUMP_FLOOR`` and neither
+    is zero."""
     col = spec.jump
     group = [k for k in spec.keys if k != "year"]
     d = clean.assign(_line=line).sort_values(group + ["year"])
@@ -247,14 +248,16 @@ def _jumps(clean: pd.DataFrame, spec: Table, src: str, line: np.ndarray) -> list
     prev_year = d.groupby(group)["year"].shift()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = d[col] / prev
-    big = np.maximum(d[col], prev) >= JUMP_FLOOR
+    # from or to zero is a school or an area opening or closing, not a unit error
+    big = (np.maximum(d[col], prev) >= JUMP_FLOOR) & (d[col] > 0) & (prev > 0)
     bad = big & ((ratio > JUMP) | (ratio < 1 / JUMP))
+    # the way back from a spike is the same mistake: name it once
+    bad = bad & ~bad.groupby([d[k] for k in group]).shift(fill_value=False).astype(bool)
     problems = []
     for i in np.flatnonzero(bad.to_numpy())[:20]:
         row = d.iloc[i]
         r = float(ratio.iloc[i])
-        how = f"{r:,.0f} times" if r >= 10 else f"{r:.1f} times" if r > 1 else f"1/{1 / r:,.0f} of" if r > 0 \
-            else "none of"
+        how = f"{r:,.0f} times" if r >= 10 else f"{r:.1f} times" if r > 1 else f"1/{1 / r:,.0f} of"
         series = ", ".join(f"{k}={row[k]}" for k in group)
         problems.append(Problem(src, f"{row[col]:,.0f} is {how} the year before ({prev.iloc[i]:,.0f} in "
                                      f"{int(prev_year.iloc[i])}, {series}); a count that changes more than "

@@ -101,9 +101,11 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{path['enrolment']}: {len(years)} years of enrolment ({years[0]}-{years[-1]}); the cohort "
                     f"model needs at least {MIN_YEARS} consecutive years")
     totals = enrol.groupby(["region", "year"]).students.sum()
-    for (region, year), n in totals[totals <= 0].items():
-        errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in {year}; an area with no "
-                    f"pupils cannot be projected (remove it from every table)")
+    for region, empty in totals[totals <= 0].groupby(level="region"):
+        ys = empty.index.get_level_values("year")
+        errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in "
+                    f"{', '.join(map(str, ys[:5]))}{' …' if len(ys) > 5 else ''}; an area with no pupils cannot "
+                    f"be projected (remove it from every table)")
     for table in ("births", "roster", "posts", "cap", "roster_previous"):
         if table not in t:
             continue
@@ -120,11 +122,17 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{path['posts']}: no posts for the base year {base} for {len(lacking)} area/stage pairs "
                     f"({shown}); a missing row is not read as zero posts")
     need = set(s.plan_years)
+    missing: dict[tuple, list] = {}
     for region, g in t["cap"].groupby("region"):
-        miss = sorted(need - set(g.year))
+        miss = tuple(sorted(need - set(g.year)))
         if miss:
-            errs.append(f"{path['cap']}: region {region} has no cap for years {miss[:5]}"
-                        f"{'…' if len(miss) > 5 else ''}")
+            missing.setdefault(miss, []).append(region)
+    for miss, where in missing.items():
+        years = f"{list(miss[:5])}{'…' if len(miss) > 5 else ''}"
+        errs.append(f"{path['cap']}: region {where[0]} has no cap for years {years}" if len(where) == 1 else
+                    f"{path['cap']}: regions {', '.join(where)} have no cap for years {years}")
+    if missing:
+        errs[-1] += f" (the plan runs {min(need)}-{max(need)})"
     plan = s.plan
     later = t["cap"][t["cap"].year > base]
     smallest = later.groupby("year").cap.sum().min() if len(later) else 0.0
