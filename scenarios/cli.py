@@ -56,7 +56,7 @@ def cmd_compare(args) -> int:
     scenarios = [load_scenario(f) for f in files]
     for s in scenarios:  # every scenario and its data checked before any runs
         check_scenario(s, args.out)
-    comp = compare(scenarios, progress=_progress())
+    comp = compare(scenarios, progress=_progress(), scheduler=args.scheduler)
     folder = write_comparison(comp, args.out, args.lang)
     table = comp.summary
     print("scenario                    shortfall 3y  after plan  all years  peak posts     hires   cost (100m)")
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("scenarios", nargs="*", type=Path, help="scenario TOML files; the first is the reference")
     c.add_argument("--out", default="runs", type=Path, help="folder for the comparison folder (default: ./runs)")
     c.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
+    c.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on this Dask scheduler (default: a local cluster, one worker per core; "
+                        "'serial': one after another in this process)")
     c.set_defaults(func=cmd_compare)
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")

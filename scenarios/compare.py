@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecast.grades import STAGES
 from optimize.plan import plan_costs
+from scenarios.engine import SERIAL, engine
 from scenarios.folders import safe_name
 from scenarios.result import RunResult
 from scenarios.runner import run
@@ -130,10 +131,21 @@ def library() -> list[Path]:
     return sorted(files, key=lambda f: f.stem != "baseline")
 
 
-def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None) -> Comparison:
-    """Run every scenario (in order) and put them side by side."""
-    results = []
-    for i, s in enumerate(scenarios, 1):
-        say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
-        results.append(run(s, progress=say))
+def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None,
+            scheduler: str | None = None) -> Comparison:
+    """Run every scenario and put them side by side, in the order given.
+
+    The runs are independent Dask tasks (``scenarios.engine``): on a local
+    cluster sized to the machine by default, on the Dask scheduler at
+    ``scheduler`` (an address), or one after another in this process
+    (``scheduler="serial"``, where ``progress`` gets a line per step). Each
+    run is seeded, so the results are the same wherever they ran."""
+    if scheduler == SERIAL or len(scenarios) < 2:
+        results = []
+        for i, s in enumerate(scenarios, 1):
+            say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
+            results.append(run(s, progress=say))
+    else:
+        with engine(scheduler, progress=progress is not None) as e:
+            results = e.map(run, scenarios)
     return Comparison(results, unique_names(results))
