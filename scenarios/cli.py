@@ -150,6 +150,13 @@ def cmd_backtest(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    from scenarios.generate import write
+
+    print(write(args.kind, args.out, args.seed))
+    return 0
+
+
 def _bounded_int(lo: int, hi: int, what: str):
     def parse(text: str) -> int:
         try:
@@ -215,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"Monte Carlo paths for the intervals (default 500, at least {MIN_PATHS})")
     b.add_argument("--seed", default=0, type=_bounded_int(int(fc["seed"].lo), int(fc["seed"].hi), "--seed"))
     b.set_defaults(func=cmd_backtest)
+    g = sub.add_parser("generate", help="write a synthetic city or country scenario (for benchmarks and trials)")
+    g.add_argument("kind", choices=("city", "country"), help="16 districts, or ~2,850 county units")
+    g.add_argument("--out", required=True, type=Path, help="a new folder for scenario.toml and its CSVs")
+    g.add_argument("--seed", default=0, type=_bounded_int(0, 2**32 - 1, "--seed"))
+    g.set_defaults(func=cmd_generate)
     return p
 
 

@@ -74,11 +74,16 @@ def _region() -> Column:
     return Column("region", "str", aliases=("区域", "地区", "片区"))
 
 
+def _district() -> Column:
+    """The planning unit (区/县) an area belongs to: absent, one district."""
+    return Column("district", "str", aliases=("区县", "县区"), optional=True)
+
+
 def _year() -> Column:
     return Column("year", "int", 1900, 2100, aliases=("年份", "年度"))
 
 
-_ROSTER = (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+_ROSTER = (_district(), _region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
            Column("subject", "str", choices=SUBJECTS + (PRESCHOOL_SUBJECT,), aliases=("学科",)),
            Column("age", "int", 18, 70, aliases=("年龄",)),
            Column("sex", "str", choices=("M", "F"), aliases=("性别",)),
@@ -93,20 +98,26 @@ _OPTIONAL = dict(optional=True, blank=True, warn_blank=True)
 #: ``rerun`` all go through this registry
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("births", "births by area and year (persons)",
-          (_region(), _year(), Column("births", "num", 0, MAX_BIRTHS, aliases=("出生人口", "出生数"))),
+          (_district(), _region(), _year(), Column("births", "num", 0, MAX_BIRTHS, aliases=("出生人口", "出生数"))),
           ("region", "year"), jump="births"),
     Table("enrolment", "pupils by area, grade and year (persons); the last year is the base year",
-          (_region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
+          (_district(), _region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
            Column("students", "num", 0, MAX_PUPILS, aliases=("在校生", "学生数"))),
           ("region", "year", "grade"), jump="students"),
     Table("roster", "teachers in post in the base year (persons)", _ROSTER, _ROSTER_KEYS),
     Table("posts", "establishment posts by area and stage (posts)",
-          (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
+          (_district(), _region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
            Column("posts", "num", 0, MAX_POSTS, aliases=("编制数", "编制"))), ("region", "stage", "year")),
     Table("cap", "each area's establishment cap by year (posts)",
-          (_region(), _year(), Column("cap", "num", 0, MAX_POSTS, aliases=("编制总额", "总编制"))), ("region", "year")),
+          (_district(), _region(), _year(), Column("cap", "num", 0, MAX_POSTS, aliases=("编制总额", "总编制"))),
+          ("region", "year")),
     Table("roster_previous", "the roster a year before the base year: attrition is estimated from it", _ROSTER,
           _ROSTER_KEYS, required=False),
+    Table("graduates", "graduates a district can hire per certificate and year (persons per year); "
+          "overrides plan.graduate_supply for the districts it lists",
+          (_district(), Column("certificate", "str", choices=STAGES, aliases=("教师资格",)),
+           Column("graduates", "num", 0, MAX_TEACHERS, aliases=("毕业生", "可招聘人数"))),
+          ("district", "certificate"), required=False),
     Table("stage_totals", "pupils by area, stage and year as bulletins publish them (persons)",
           (_region(), _year(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
            Column("students", "num", 0, MAX_STAGE_PUPILS, aliases=("在校生", "在校生数"), blank=True,
@@ -202,8 +213,9 @@ def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allo
         out[col.name], errs = _parse(df[col.name], col, src, line)
         problems += errs
     clean = pd.DataFrame(out)
+    keys = [k for k in keys if k in clean.columns]  # an optional key column may be absent
     if not problems:
-        dup = clean.duplicated(list(keys), keep=False)
+        dup = clean.duplicated(keys, keep=False) if keys else pd.Series(False, index=clean.index)
         for i in np.flatnonzero(dup.to_numpy())[:50]:
             key = ", ".join(f"{k}={clean.iloc[i][k]}" for k in keys)
             problems.append(Problem(src, f"duplicate key ({key})", row=int(line[i])))
@@ -322,6 +334,18 @@ def _year_gaps(df: pd.DataFrame, group: list[str], src: str) -> list[Problem]:
             problems.append(Problem(src, f"years missing for {label}: {', '.join(map(str, missing[:10]))}",
                                     column="year"))
     return problems
+
+
+#: the district of a data set without a district column
+ONE_DISTRICT = "district"
+
+
+def district_of(enrolment: pd.DataFrame) -> pd.Series:
+    """Each area's district (region -> district); one district, named
+    ``ONE_DISTRICT``, when the enrolment table has no district column."""
+    if "district" not in enrolment.columns:
+        return pd.Series(ONE_DISTRICT, index=sorted(enrolment.region.unique()), name="district").rename_axis("region")
+    return enrolment.drop_duplicates("region").set_index("region").district.sort_index()
 
 
 def check_grades(enrolment: pd.DataFrame, grades: list[int], src: str) -> None:

@@ -19,7 +19,7 @@ from forecast.enrolment import check_adjustments
 from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
 from scenarios.folders import output_problems
-from scenarios.inputs import SCENARIO_TABLES, check_grades, read_table
+from scenarios.inputs import SCENARIO_TABLES, check_grades, district_of, read_table
 from scenarios.schema import Scenario
 
 
@@ -146,4 +146,43 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
             errs.append(f"{path['cap']}: plan.freeze_cap holds each area's cap at the base year {base}, "
                         f"but regions {lacking} have no cap for {base}")
     errs += check_adjustments(s.forecast, enrol, gm, str(s.path))
+    errs += _district_problems(t, path)
+    return errs
+
+
+def _district_problems(t: dict[str, pd.DataFrame], path: dict) -> list[str]:
+    """Every area in one district, the same in every table that names it;
+    graduates only for districts that exist."""
+    enrol = t["enrolment"]
+    errs = []
+    if "district" in enrol.columns:
+        split = enrol.groupby("region").district.nunique()
+        for region in split[split > 1].index[:10]:
+            errs.append(f"{path['enrolment']}: region {region} is in several districts "
+                        f"({', '.join(sorted(enrol[enrol.region == region].district.unique()))}); an area belongs "
+                        f"to one district (name areas uniquely, e.g. '<district>-{region}')")
+        if errs:
+            return errs
+    home = district_of(enrol)
+    for table, frame in t.items():
+        if table == "enrolment" or "district" not in frame.columns or "region" not in frame.columns:
+            continue
+        if "district" not in enrol.columns:
+            errs.append(f"{path[table]}: has a district column but the enrolment table does not; the enrolment "
+                        f"table says which district each area is in")
+            continue
+        pairs = frame[["region", "district"]].drop_duplicates()
+        wrong = pairs[pairs.district.to_numpy() != home.reindex(pairs.region).to_numpy()]
+        for row in wrong.head(5).itertuples(index=False):
+            errs.append(f"{path[table]}: region {row.region} is in district {row.district} here but in "
+                        f"{home.get(row.region)} in the enrolment table")
+    grads = t.get("graduates")
+    if grads is not None:
+        districts = set(home)
+        if "district" not in grads.columns and len(districts) > 1:
+            errs.append(f"{path['graduates']}: the data has {len(districts)} districts; add a district column "
+                        f"saying whose graduates each row counts")
+        elif "district" in grads.columns and set(grads.district) - districts:
+            errs.append(f"{path['graduates']}: districts {sorted(set(grads.district) - districts)[:5]} are not in "
+                        f"the enrolment table")
     return errs
