@@ -133,40 +133,82 @@ SCENARIO_TABLES = tuple(name for name, t in TABLES.items() if t.scenario)
 TOTALS = {"合计", "总计", "小计", "total", "totals", "grand total", "sum"}
 
 
-def _decode(path: Path) -> str:
-    """The file's text: UTF-16 with a BOM (Excel's "Unicode text"), UTF-8
-    with or without BOM, or GB18030; an Excel workbook is named as such."""
+def _decode(path: Path) -> tuple[bytes, str, str]:
+    """The file's bytes, its encoding — UTF-16 with a BOM (Excel's "Unicode
+    text"), UTF-8 with or without BOM, or GB18030 — and its first line; an
+    Excel workbook is named as such."""
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError(f"{path}: is an Excel workbook, not a CSV file; save it as CSV (UTF-8)")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        text = data.decode("utf-16")
+        return text.encode("utf-8"), "utf-8", text.lstrip().split("\n", 1)[0]
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(enc)
+            header = data.decode(enc).lstrip().split("\n", 1)[0]  # the whole file must decode
+            return data, enc, header
         except UnicodeDecodeError as exc:
             last = exc
     raise InputError(f"{path}: neither UTF-8 nor GB18030 text ({last})")
 
 
 def _read_text(path: Path) -> pd.DataFrame:
-    """All cells as text; comma-separated, or tab-separated if the header has
-    tabs and no commas. Rows with every cell blank (spreadsheet padding)
-    carry no data and are skipped; row numbers stay those of the file."""
+    """All cells as text, each column categorical (a table of millions of rows
+    holds few distinct cells, and every check below works on those);
+    comma-separated, or tab-separated if the header has tabs and no commas.
+    Rows with every cell blank (spreadsheet padding) carry no data and are
+    skipped; row numbers stay those of the file."""
     import io
 
-    text = _decode(path)
-    header = text.lstrip().split("\n", 1)[0]
+    data, encoding, header = _decode(path)
     sep = "\t" if "\t" in header and "," not in header else ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
-                         skip_blank_lines=False).fillna("")
+        chunks = pd.read_csv(io.BytesIO(data), sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
+                             skipinitialspace=True, skip_blank_lines=False, chunksize=CHUNK_ROWS)
+        df = _categorical(chunks)
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
-    blank = (df.apply(lambda c: c.str.strip()) == "").all(axis=1) if len(df.columns) else df.index == df.index
+    del data
+    if not len(df.columns):
+        return df
+    blank = np.ones(len(df), dtype=bool)
+    for c in df.columns:
+        empty = np.asarray(df[c].cat.categories.astype(str).str.strip() == "")
+        blank &= empty[df[c].cat.codes.to_numpy()]
     return df[~blank]
+
+
+#: rows parsed at a time: a country's roster (millions of rows) never sits in memory as text
+CHUNK_ROWS = 250_000
+
+
+def _categorical(chunks) -> pd.DataFrame:
+    """Concatenate text chunks into categorical columns whose categories are
+    the cells' text exactly as written (no numeric parsing yet)."""
+    index: dict[str, dict[str, int]] = {}
+    codes: dict[str, list[np.ndarray]] = {}
+    columns = None
+    for chunk in chunks:
+        chunk = chunk.fillna("")
+        if columns is None:
+            columns = list(chunk.columns)
+            index = {c: {} for c in columns}
+            codes = {c: [] for c in columns}
+        for c in columns:
+            local, uniques = pd.factorize(chunk[c].to_numpy(dtype=object), use_na_sentinel=False)
+            seen = index[c]
+            remap = np.array([seen.setdefault(u, len(seen)) for u in uniques], dtype=np.int64)
+            codes[c].append(remap[local] if len(local) else local.astype(np.int64))
+    if columns is None:
+        raise pd.errors.EmptyDataError
+    out = {}
+    for c in columns:
+        cats = pd.Index(list(index[c]), dtype=object)
+        allc = np.concatenate(codes[c]) if codes[c] else np.zeros(0, dtype=np.int64)
+        out[c] = pd.Categorical.from_codes(allc, categories=cats) if len(cats) else pd.Categorical([])
+    return pd.DataFrame(out, columns=columns)
 
 
 def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
@@ -237,15 +279,15 @@ def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allo
 
 def _roster_rules(clean: pd.DataFrame, src: str, line: np.ndarray) -> list[Problem]:
     problems = []
-    bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
-    for i in bad[:50]:
-        problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
-                                     f"stage '{clean.stage[i]}'", row=int(line[i]), column="certificate"))
-    bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
-           if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
-    for i in bad[:50]:
-        problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
-                                     f"'{clean.stage[i]}'", row=int(line[i]), column="subject"))
+    valid = {(c, s) for s in STAGES for c in STAGES if may_teach(c, s)}
+    pairs = pd.MultiIndex.from_arrays([clean.certificate, clean.stage])
+    for i in np.flatnonzero(~pairs.isin(list(valid)))[:50]:
+        problems.append(Problem(src, f"a '{clean.certificate.iloc[i]}' certificate does not qualify for "
+                                     f"stage '{clean.stage.iloc[i]}'", row=int(line[i]), column="certificate"))
+    wrong = (clean.stage == "preschool").to_numpy() != (clean.subject == PRESCHOOL_SUBJECT).to_numpy()
+    for i in np.flatnonzero(wrong)[:50]:
+        problems.append(Problem(src, f"subject '{clean.subject.iloc[i]}' is not taught in stage "
+                                     f"'{clean.stage.iloc[i]}'", row=int(line[i]), column="subject"))
     return problems
 
 
@@ -283,39 +325,52 @@ def _number(v: float) -> str:
 
 
 def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[pd.Series, list[Problem]]:
-    text = values.astype(str).str.strip()
+    """Typed values of one column and the problems in it. The checks run on
+    the column's distinct cells and are mapped back to rows."""
+    cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+    codes = cat.cat.codes.to_numpy()
+    uniq = pd.Series(np.asarray(cat.cat.categories, dtype=object)).astype(str).str.strip()
     problems = []
-    blank = text == ""
+
+    def rows_where(flag_u: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.asarray(flag_u, dtype=bool)[codes])
+
+    def cell(i: int) -> str:
+        return uniq.iloc[codes[i]]
+
+    blank_u = (uniq == "").to_numpy()
     if not col.blank:
-        for i in np.flatnonzero(blank.to_numpy())[:50]:
+        for i in rows_where(blank_u)[:50]:
             problems.append(Problem(src, "empty cell", row=int(line[i]), column=col.name))
     if col.kind == "str":
         if col.name == "region":
-            for i in np.flatnonzero(text.str.casefold().isin(TOTALS).to_numpy())[:50]:
+            for i in rows_where(uniq.str.casefold().isin(TOTALS).to_numpy())[:50]:
                 problems.append(Problem(src, "looks like a totals row; staffcast adds areas up itself, so delete "
-                                             "the row", row=int(line[i]), column=col.name, value=text.iloc[i]))
+                                             "the row", row=int(line[i]), column=col.name, value=cell(i)))
         if col.choices is not None:
-            bad = ~text.isin(col.choices) & ~blank
-            for i in np.flatnonzero(bad.to_numpy())[:50]:
+            for i in rows_where(~uniq.isin(col.choices).to_numpy() & ~blank_u)[:50]:
                 problems.append(Problem(src, f"unknown value (allowed: {', '.join(col.choices)})",
-                                        row=int(line[i]), column=col.name, value=text.iloc[i]))
+                                        row=int(line[i]), column=col.name, value=cell(i)))
+        text = pd.Series(np.asarray(uniq, dtype=object)[codes], index=values.index, dtype=object)
         return text, problems
-    nums = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    nums = nums.where(np.isfinite(nums))  # 'inf' or 1e400 is not a count
-    bad = nums.isna() & ~blank
-    for i in np.flatnonzero(bad.to_numpy())[:50]:
-        problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=text.iloc[i]))
+    nums_u = pd.to_numeric(uniq.str.replace(",", "", regex=False), errors="coerce").to_numpy(float, copy=True)
+    nums_u[~np.isfinite(nums_u)] = np.nan  # 'inf' or 1e400 is not a count
+    bad_u = np.isnan(nums_u) & ~blank_u
+    for i in rows_where(bad_u)[:50]:
+        problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=cell(i)))
     if col.kind == "int":
-        frac = nums.notna() & (nums != np.round(nums))
-        for i in np.flatnonzero(frac.to_numpy())[:50]:
-            problems.append(Problem(src, "not a whole number", row=int(line[i]), column=col.name, value=text.iloc[i]))
+        frac_u = ~np.isnan(nums_u) & (nums_u != np.round(nums_u))
+        for i in rows_where(frac_u)[:50]:
+            problems.append(Problem(src, "not a whole number", row=int(line[i]), column=col.name, value=cell(i)))
     lo = -np.inf if col.lo is None else col.lo
     hi = np.inf if col.hi is None else col.hi
-    out = nums.notna() & ((nums < lo) | (nums > hi))
-    for i in np.flatnonzero(out.to_numpy())[:50]:
+    with np.errstate(invalid="ignore"):
+        out_u = ~np.isnan(nums_u) & ((nums_u < lo) | (nums_u > hi))
+    for i in rows_where(out_u)[:50]:
         rng = f"at least {_number(col.lo)}" if col.hi is None else f"{_number(col.lo)} to {_number(col.hi)}"
         problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(line[i]), column=col.name,
-                                value=text.iloc[i]))
+                                value=cell(i)))
+    nums = pd.Series(nums_u[codes], index=values.index)
     if problems:
         return nums, problems
     if col.blank:
