@@ -30,7 +30,7 @@ class GradeMap:
     """
 
     stages: dict[str, tuple[int, int]] = setting(
-        kind=GRADE_RANGES, keys=STAGES, lo=-2, hi=12, doc="-2..0 kindergarten (小班/中班/大班), 1-12 school grades",
+        kind=GRADE_RANGES, keys=STAGES, lo=-2, hi=12, doc="-2, -1, 0: kindergarten 小班/中班/大班",
         default_factory=lambda: {"preschool": (-2, 0), "primary": (1, 6), "junior": (7, 9), "senior": (10, 12)})
     first_grade_age: int = setting(6, lo=3, hi=10, unit="years", doc="age of grade-1 pupils at the start of the "
                                                                      "school year")

@@ -276,22 +276,43 @@ def to_section(obj) -> dict:
 
 
 def describe(cls, prefix: str) -> list[tuple[str, str, str, str]]:
-    """(key, kind, default, description with unit) per scenario key, for
-    the README's key list and the assumptions page."""
+    """(key, allowed values, default, description with unit) per scenario key,
+    for the README's key list and the assumptions page."""
     rows = []
     for s in settings_of(cls):
         if s.kind == GRADE_RANGES:
             for stage in s.keys:
                 d = s.default.get(stage)
-                rows.append((f"{prefix}.{stage}", "[first, last]", str(list(d)) if d else "—",
-                             f"grades of {stage} ({s.doc})"))
+                rows.append((f"{prefix}.{stage}", f"[first, last] grades, {s.lo:g} to {s.hi:g}, or []",
+                             str(list(d)) if d else "none", f"grades of {stage} ({s.doc})"))
             continue
-        if s.choices:
-            kind = " | ".join(map(str, s.choices))
-        else:
-            kind = type_name(s) if s.kind not in (STAGE_MAP, SUBJECT_MAP) else f"{{{'stage' if s.kind == STAGE_MAP else 'subject'}: number}}"
-        rows.append((f"{prefix}.{s.name}", kind, _shown(s.default), s.doc + (f" ({s.unit})" if s.unit else "")))
+        rows.append((f"{prefix}.{s.name}", allowed(s), _shown(s.default), _doc(s, prefix)))
     return rows
+
+
+def allowed(s: Setting) -> str:
+    """What a key may hold, in words."""
+    if s.choices:
+        return "one of " + ", ".join(map(str, s.choices))
+    if s.kind in (STAGE_MAP, SUBJECT_MAP):
+        what = "stage" if s.kind == STAGE_MAP else "subject"
+        return f"numbers keyed by {what}" + _range(s)
+    return type_name(s) + _range(s)
+
+
+def _range(s: Setting) -> str:
+    if s.lo is None and s.hi is None or s.kind in (str, bool, RECORDS):
+        return ""
+    if s.hi is None:
+        return f", at least {_shown(float(s.lo))}"
+    return f", {_shown(float(s.lo))} to {_shown(float(s.hi))}"
+
+
+def _doc(s: Setting, prefix: str) -> str:
+    doc = s.doc + (f" ({s.unit})" if s.unit else "")
+    if s.only_with:
+        doc += "; only with " + "; ".join(f"{prefix}.{k} = {' or '.join(v)}" for k, v in s.only_with.items())
+    return doc
 
 
 def _shown(value) -> str:
@@ -300,7 +321,9 @@ def _shown(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:,g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.0f}"
+        return f"{value:g}"
     if isinstance(value, dict):
         return ", ".join(f"{k} {_shown(v)}" for k, v in value.items()) or "none"
     if isinstance(value, list):

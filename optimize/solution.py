@@ -94,18 +94,18 @@ def _match(senders: list[tuple[str, float]], receivers: list[tuple[str, float]])
                     i += 1
         return rows
     from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
 
+    # a sparse transport LP: n x k flows, one row per sender and per receiver
     n, k = len(senders), len(receivers)
     cost = np.array([[1.0 if a == b else 0.0 for b, _ in receivers] for a, _ in senders]).ravel()
-    rows_eq = np.zeros((n + k, n * k))
-    for i in range(n):
-        rows_eq[i, i * k:(i + 1) * k] = 1.0
-    for j in range(k):
-        rows_eq[n + j, j::k] = 1.0
+    cols = np.arange(n * k)
+    rows_eq = coo_matrix((np.ones(2 * n * k), (np.concatenate([cols // k, n + cols % k]), np.tile(cols, 2))),
+                         shape=(n + k, n * k)).tocsr()
     rhs = np.array([a for _, a in senders] + [a for _, a in receivers])
     res = linprog(cost, A_eq=rows_eq, b_eq=rhs, bounds=(0, None), method="highs")
     x = res.x.reshape(n, k) if res.success else np.zeros((n, k))
-    return [(senders[i][0], receivers[j][0], float(x[i, j])) for i in range(n) for j in range(k) if x[i, j] > 1e-9]
+    return [(senders[i][0], receivers[j][0], float(x[i, j])) for i, j in zip(*np.nonzero(x > 1e-9))]
 
 
 def _pair_rotations(m: StaffingModel) -> list[tuple]:

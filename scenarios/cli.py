@@ -56,7 +56,7 @@ def cmd_compare(args) -> int:
     scenarios = [load_scenario(f) for f in files]
     for s in scenarios:  # every scenario and its data checked before any runs
         check_scenario(s, args.out)
-    comp = compare(scenarios, progress=_progress(), verbose=args.verbose)
+    comp = compare(scenarios, progress=_progress(), scheduler=args.scheduler, verbose=args.verbose)
     folder = write_comparison(comp, args.out, args.lang)
     table = comp.summary
     print("scenario                    shortfall 3y  after plan  all years  peak posts     hires   cost (100m)")
@@ -150,6 +150,13 @@ def cmd_backtest(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    from scenarios.generate import write
+
+    print(write(args.kind, args.out, args.seed))
+    return 0
+
+
 def _bounded_int(lo: int, hi: int, what: str):
     def parse(text: str) -> int:
         try:
@@ -188,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="runs", type=Path, help="folder for the comparison folder (default: ./runs)")
     c.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
     c.add_argument("--verbose", action="store_true", help="show the solver's log")
+    c.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on this Dask scheduler (default: a local cluster, one worker per core; "
+                        "'serial': one after another in this process)")
     c.set_defaults(func=cmd_compare)
     v = sub.add_parser("validate", help="check a scenario and its data without running it")
     v.add_argument("scenario", help="scenario TOML file")
@@ -215,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"Monte Carlo paths for the intervals (default 500, at least {MIN_PATHS})")
     b.add_argument("--seed", default=0, type=_bounded_int(int(fc["seed"].lo), int(fc["seed"].hi), "--seed"))
     b.set_defaults(func=cmd_backtest)
+    g = sub.add_parser("generate", help="write a synthetic city or country scenario (for benchmarks and trials)")
+    g.add_argument("kind", choices=("city", "country"), help="16 districts, or ~2,850 county units")
+    g.add_argument("--out", required=True, type=Path, help="a new folder for scenario.toml and its CSVs")
+    g.add_argument("--seed", default=0, type=_bounded_int(0, 2**32 - 1, "--seed"))
+    g.set_defaults(func=cmd_generate)
     return p
 
 

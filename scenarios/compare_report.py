@@ -107,6 +107,7 @@ def setting_changes(comp: Comparison, lang: str) -> list[list[tuple[str, str, st
     """For each scenario, the settings that differ from the first scenario's:
     (description with unit, the reference's value, this scenario's value),
     from every setting that ran (``Scenario.resolved()``)."""
+    from scenarios.inputs import TABLES
     from scenarios.schema import SECTIONS
 
     ref = comp.results[0].scenario.resolved()
@@ -121,7 +122,7 @@ def setting_changes(comp: Comparison, lang: str) -> list[list[tuple[str, str, st
                 if value != before:
                     doc = docs.get(f"{section}.{key}", f"{section}.{key}")
                     if section == "data":
-                        doc = doc.split(":")[0]
+                        doc = TABLES[key].doc if key in TABLES else doc.split(";")[0]
                         value, before = (Path(v).name if v not in (None, "default") else v for v in (value, before))
                     rows.append((doc, _value_text(before, lang), _value_text(value, lang)))
         out.append(rows)

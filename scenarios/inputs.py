@@ -76,11 +76,16 @@ def _region() -> Column:
     return Column("region", "str", aliases=("区域", "地区", "片区"))
 
 
+def _district() -> Column:
+    """The planning unit (区/县) an area belongs to: absent, one district."""
+    return Column("district", "str", aliases=("区县", "县区"), optional=True)
+
+
 def _year() -> Column:
     return Column("year", "int", 1900, 2100, aliases=("年份", "年度"))
 
 
-_ROSTER = (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
+_ROSTER = (_district(), _region(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
            Column("subject", "str", choices=SUBJECTS + (PRESCHOOL_SUBJECT,), aliases=("学科",)),
            Column("age", "int", 18, 70, aliases=("年龄",)),
            Column("sex", "str", choices=("M", "F"), aliases=("性别",)),
@@ -95,24 +100,30 @@ _OPTIONAL = dict(optional=True, blank=True, warn_blank=True)
 #: ``rerun`` all go through this registry
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("births", "births by area and year (persons)",
-          (_region(), _year(), Column("births", "num", 0, MAX_BIRTHS, aliases=("出生人口", "出生数"))),
+          (_district(), _region(), _year(), Column("births", "num", 0, MAX_BIRTHS, aliases=("出生人口", "出生数"))),
           ("region", "year"), jump="births"),
     Table("enrolment", "pupils by area, grade and year (persons); the last year is the base year",
-          (_region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
+          (_district(), _region(), _year(), Column("grade", "int", -2, 12, aliases=("年级",)),
            Column("students", "num", 0, MAX_PUPILS, aliases=("在校生", "学生数"))),
           ("region", "year", "grade"), jump="students"),
     Table("roster", "teachers in post in the base year (persons)", _ROSTER, _ROSTER_KEYS),
     Table("posts", "establishment posts by area and stage (posts)",
-          (_region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
+          (_district(), _region(), Column("stage", "str", choices=STAGES, aliases=("学段",)), _year(),
            Column("posts", "num", 0, MAX_POSTS, aliases=("编制数", "编制"))), ("region", "stage", "year")),
     Table("cap", "each area's establishment cap by year (posts)",
-          (_region(), _year(), Column("cap", "num", 0, MAX_POSTS, aliases=("编制总额", "总编制"))), ("region", "year")),
+          (_district(), _region(), _year(), Column("cap", "num", 0, MAX_POSTS, aliases=("编制总额", "总编制"))),
+          ("region", "year")),
     Table("roster_previous", "the roster a year before the base year: attrition is estimated from it", _ROSTER,
           _ROSTER_KEYS, required=False),
     Table("areas", "each area's display name in the report, and optionally an English one",
-          (_region(), Column("name", "str", aliases=("名称", "片区名称", "区域名称")),
+          (_district(), _region(), Column("name", "str", aliases=("名称", "片区名称", "区域名称")),
            Column("name_en", "str", aliases=("英文名称",), optional=True, blank=True)),
           ("region",), required=False),
+    Table("graduates", "graduates a district can hire per certificate and year (persons per year); "
+          "overrides plan.graduate_supply for the districts it lists",
+          (_district(), Column("certificate", "str", choices=STAGES, aliases=("教师资格",)),
+           Column("graduates", "num", 0, MAX_TEACHERS, aliases=("毕业生", "可招聘人数"))),
+          ("district", "certificate"), required=False),
     Table("stage_totals", "pupils by area, stage and year as bulletins publish them (persons)",
           (_region(), _year(), Column("stage", "str", choices=STAGES, aliases=("学段",)),
            Column("students", "num", 0, MAX_STAGE_PUPILS, aliases=("在校生", "在校生数"), blank=True,
@@ -128,9 +139,10 @@ SCENARIO_TABLES = tuple(name for name, t in TABLES.items() if t.scenario)
 TOTALS = {"合计", "总计", "小计", "total", "totals", "grand total", "sum"}
 
 
-def _decode(path: Path) -> str:
-    """The file's text: UTF-16 with a BOM (Excel's "Unicode text"), UTF-8
-    with or without BOM, or GB18030; an Excel workbook is named as such."""
+def _decode(path: Path) -> tuple[bytes, str, str]:
+    """The file's bytes, its encoding — UTF-16 with a BOM (Excel's "Unicode
+    text"), UTF-8 with or without BOM, or GB18030 — and its first line; an
+    Excel workbook is named as such."""
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04":
         raise InputError(f"{path}: is an Excel workbook, not a CSV file; name it .xlsx (staffcast reads "
@@ -139,33 +151,74 @@ def _decode(path: Path) -> str:
         raise InputError(f"{path}: is an Excel 97-2003 workbook (.xls), not a CSV file; save it as .xlsx or as "
                          f"CSV (UTF-8)")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        text = data.decode("utf-16")
+        return text.encode("utf-8"), "utf-8", text.lstrip().split("\n", 1)[0]
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(enc)
+            header = data.decode(enc).lstrip().split("\n", 1)[0]  # the whole file must decode
+            return data, enc, header
         except UnicodeDecodeError as exc:
             last = exc
     raise InputError(f"{path}: neither UTF-8 nor GB18030 text ({last})")
 
 
 def _read_text(path: Path) -> pd.DataFrame:
-    """All cells as text; comma-separated, or tab-separated if the header has
-    tabs and no commas. Rows with every cell blank (spreadsheet padding)
-    carry no data and are skipped; row numbers stay those of the file."""
+    """All cells as text, each column categorical (a table of millions of rows
+    holds few distinct cells, and every check below works on those);
+    comma-separated, or tab-separated if the header has tabs and no commas.
+    Rows with every cell blank (spreadsheet padding) carry no data and are
+    skipped; row numbers stay those of the file."""
     import io
 
-    text = _decode(path)
-    header = text.lstrip().split("\n", 1)[0]
+    data, encoding, header = _decode(path)
     sep = "\t" if "\t" in header and "," not in header else ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
-                         skip_blank_lines=False).fillna("")
+        chunks = pd.read_csv(io.BytesIO(data), sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
+                             skipinitialspace=True, skip_blank_lines=False, chunksize=CHUNK_ROWS)
+        df = _categorical(chunks)
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
-    blank = (df.apply(lambda c: c.str.strip()) == "").all(axis=1) if len(df.columns) else df.index == df.index
+    del data
+    if not len(df.columns):
+        return df
+    blank = np.ones(len(df), dtype=bool)
+    for c in df.columns:
+        empty = np.asarray(df[c].cat.categories.astype(str).str.strip() == "")
+        blank &= empty[df[c].cat.codes.to_numpy()]
     return df[~blank]
+
+
+#: rows parsed at a time: a country's roster (millions of rows) never sits in memory as text
+CHUNK_ROWS = 250_000
+
+
+def _categorical(chunks) -> pd.DataFrame:
+    """Concatenate text chunks into categorical columns whose categories are
+    the cells' text exactly as written (no numeric parsing yet)."""
+    index: dict[str, dict[str, int]] = {}
+    codes: dict[str, list[np.ndarray]] = {}
+    columns = None
+    for chunk in chunks:
+        chunk = chunk.fillna("")
+        if columns is None:
+            columns = list(chunk.columns)
+            index = {c: {} for c in columns}
+            codes = {c: [] for c in columns}
+        for c in columns:
+            local, uniques = pd.factorize(chunk[c].to_numpy(dtype=object), use_na_sentinel=False)
+            seen = index[c]
+            remap = np.array([seen.setdefault(u, len(seen)) for u in uniques], dtype=np.int64)
+            codes[c].append(remap[local] if len(local) else local.astype(np.int64))
+    if columns is None:
+        raise pd.errors.EmptyDataError
+    out = {}
+    for c in columns:
+        cats = pd.Index(list(index[c]), dtype=object)
+        allc = np.concatenate(codes[c]) if codes[c] else np.zeros(0, dtype=np.int64)
+        out[c] = pd.Categorical.from_codes(allc, categories=cats) if len(cats) else pd.Categorical([])
+    return pd.DataFrame(out, columns=columns)
 
 
 def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
@@ -217,8 +270,9 @@ def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allo
         out[col.name], errs = _parse(df[col.name], col, src, line)
         problems += errs
     clean = pd.DataFrame(out)
+    keys = [k for k in keys if k in clean.columns]  # an optional key column may be absent
     if not problems:
-        dup = clean.duplicated(list(keys), keep=False)
+        dup = clean.duplicated(keys, keep=False) if keys else pd.Series(False, index=clean.index)
         for i in np.flatnonzero(dup.to_numpy())[:50]:
             key = ", ".join(f"{k}={clean.iloc[i][k]}" for k in keys)
             problems.append(Problem(src, f"duplicate key ({key})", row=int(line[i])))
@@ -240,21 +294,22 @@ def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allo
 
 def _roster_rules(clean: pd.DataFrame, src: str, line: np.ndarray) -> list[Problem]:
     problems = []
-    bad = [i for i, (c, s) in enumerate(zip(clean.certificate, clean.stage)) if not may_teach(c, s)]
-    for i in bad[:50]:
-        problems.append(Problem(src, f"a '{clean.certificate[i]}' certificate does not qualify for "
-                                     f"stage '{clean.stage[i]}'", row=int(line[i]), column="certificate"))
-    bad = [i for i, (s, j) in enumerate(zip(clean.stage, clean.subject))
-           if (s == "preschool") != (j == PRESCHOOL_SUBJECT)]
-    for i in bad[:50]:
-        problems.append(Problem(src, f"subject '{clean.subject[i]}' is not taught in stage "
-                                     f"'{clean.stage[i]}'", row=int(line[i]), column="subject"))
+    valid = {(c, s) for s in STAGES for c in STAGES if may_teach(c, s)}
+    pairs = pd.MultiIndex.from_arrays([clean.certificate, clean.stage])
+    for i in np.flatnonzero(~pairs.isin(list(valid)))[:50]:
+        problems.append(Problem(src, f"a '{clean.certificate.iloc[i]}' certificate does not qualify for "
+                                     f"stage '{clean.stage.iloc[i]}'", row=int(line[i]), column="certificate"))
+    wrong = (clean.stage == "preschool").to_numpy() != (clean.subject == PRESCHOOL_SUBJECT).to_numpy()
+    for i in np.flatnonzero(wrong)[:50]:
+        problems.append(Problem(src, f"subject '{clean.subject.iloc[i]}' is not taught in stage "
+                                     f"'{clean.stage.iloc[i]}'", row=int(line[i]), column="subject"))
     return problems
 
 
 def _jumps(clean: pd.DataFrame, spec: Table, src: str, line: np.ndarray) -> list[Problem]:
     """Counts more than ``JUMP`` times (or under 1/JUMP of) the year before in
-    the same series, where the larger is at least ``JUMP_FLOOR``."""
+    the same series, where the larger is at least ``JUMP_FLOOR`` and neither
+    is zero."""
     col = spec.jump
     group = [k for k in spec.keys if k != "year"]
     d = clean.assign(_line=line).sort_values(group + ["year"])
@@ -262,14 +317,16 @@ def _jumps(clean: pd.DataFrame, spec: Table, src: str, line: np.ndarray) -> list
     prev_year = d.groupby(group)["year"].shift()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = d[col] / prev
-    big = np.maximum(d[col], prev) >= JUMP_FLOOR
+    # from or to zero is a school or an area opening or closing, not a unit error
+    big = (np.maximum(d[col], prev) >= JUMP_FLOOR) & (d[col] > 0) & (prev > 0)
     bad = big & ((ratio > JUMP) | (ratio < 1 / JUMP))
+    # the way back from a spike is the same mistake: name it once
+    bad = bad & ~bad.groupby([d[k] for k in group]).shift(fill_value=False).astype(bool)
     problems = []
     for i in np.flatnonzero(bad.to_numpy())[:20]:
         row = d.iloc[i]
         r = float(ratio.iloc[i])
-        how = f"{r:,.0f} times" if r >= 10 else f"{r:.1f} times" if r > 1 else f"1/{1 / r:,.0f} of" if r > 0 \
-            else "none of"
+        how = f"{r:,.0f} times" if r >= 10 else f"{r:.1f} times" if r > 1 else f"1/{1 / r:,.0f} of"
         series = ", ".join(f"{k}={row[k]}" for k in group)
         problems.append(Problem(src, f"{row[col]:,.0f} is {how} the year before ({prev.iloc[i]:,.0f} in "
                                      f"{int(prev_year.iloc[i])}, {series}); a count that changes more than "
@@ -283,39 +340,52 @@ def _number(v: float) -> str:
 
 
 def _parse(values: pd.Series, col: Column, src: str, line: np.ndarray) -> tuple[pd.Series, list[Problem]]:
-    text = values.astype(str).str.strip()
+    """Typed values of one column and the problems in it. The checks run on
+    the column's distinct cells and are mapped back to rows."""
+    cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+    codes = cat.cat.codes.to_numpy()
+    uniq = pd.Series(np.asarray(cat.cat.categories, dtype=object)).astype(str).str.strip()
     problems = []
-    blank = text == ""
+
+    def rows_where(flag_u: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.asarray(flag_u, dtype=bool)[codes])
+
+    def cell(i: int) -> str:
+        return uniq.iloc[codes[i]]
+
+    blank_u = (uniq == "").to_numpy()
     if not col.blank:
-        for i in np.flatnonzero(blank.to_numpy())[:50]:
+        for i in rows_where(blank_u)[:50]:
             problems.append(Problem(src, "empty cell", row=int(line[i]), column=col.name))
     if col.kind == "str":
         if col.name == "region":
-            for i in np.flatnonzero(text.str.casefold().isin(TOTALS).to_numpy())[:50]:
+            for i in rows_where(uniq.str.casefold().isin(TOTALS).to_numpy())[:50]:
                 problems.append(Problem(src, "looks like a totals row; staffcast adds areas up itself, so delete "
-                                             "the row", row=int(line[i]), column=col.name, value=text.iloc[i]))
+                                             "the row", row=int(line[i]), column=col.name, value=cell(i)))
         if col.choices is not None:
-            bad = ~text.isin(col.choices) & ~blank
-            for i in np.flatnonzero(bad.to_numpy())[:50]:
+            for i in rows_where(~uniq.isin(col.choices).to_numpy() & ~blank_u)[:50]:
                 problems.append(Problem(src, f"unknown value (allowed: {', '.join(col.choices)})",
-                                        row=int(line[i]), column=col.name, value=text.iloc[i]))
+                                        row=int(line[i]), column=col.name, value=cell(i)))
+        text = pd.Series(np.asarray(uniq, dtype=object)[codes], index=values.index, dtype=object)
         return text, problems
-    nums = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    nums = nums.where(np.isfinite(nums))  # 'inf' or 1e400 is not a count
-    bad = nums.isna() & ~blank
-    for i in np.flatnonzero(bad.to_numpy())[:50]:
-        problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=text.iloc[i]))
+    nums_u = pd.to_numeric(uniq.str.replace(",", "", regex=False), errors="coerce").to_numpy(float, copy=True)
+    nums_u[~np.isfinite(nums_u)] = np.nan  # 'inf' or 1e400 is not a count
+    bad_u = np.isnan(nums_u) & ~blank_u
+    for i in rows_where(bad_u)[:50]:
+        problems.append(Problem(src, "not a number", row=int(line[i]), column=col.name, value=cell(i)))
     if col.kind == "int":
-        frac = nums.notna() & (nums != np.round(nums))
-        for i in np.flatnonzero(frac.to_numpy())[:50]:
-            problems.append(Problem(src, "not a whole number", row=int(line[i]), column=col.name, value=text.iloc[i]))
+        frac_u = ~np.isnan(nums_u) & (nums_u != np.round(nums_u))
+        for i in rows_where(frac_u)[:50]:
+            problems.append(Problem(src, "not a whole number", row=int(line[i]), column=col.name, value=cell(i)))
     lo = -np.inf if col.lo is None else col.lo
     hi = np.inf if col.hi is None else col.hi
-    out = nums.notna() & ((nums < lo) | (nums > hi))
-    for i in np.flatnonzero(out.to_numpy())[:50]:
+    with np.errstate(invalid="ignore"):
+        out_u = ~np.isnan(nums_u) & ((nums_u < lo) | (nums_u > hi))
+    for i in rows_where(out_u)[:50]:
         rng = f"at least {_number(col.lo)}" if col.hi is None else f"{_number(col.lo)} to {_number(col.hi)}"
         problems.append(Problem(src, f"out of range (allowed: {rng})", row=int(line[i]), column=col.name,
-                                value=text.iloc[i]))
+                                value=cell(i)))
+    nums = pd.Series(nums_u[codes], index=values.index)
     if problems:
         return nums, problems
     if col.blank:
@@ -334,6 +404,18 @@ def _year_gaps(df: pd.DataFrame, group: list[str], src: str) -> list[Problem]:
             problems.append(Problem(src, f"years missing for {label}: {', '.join(map(str, missing[:10]))}",
                                     column="year"))
     return problems
+
+
+#: the district of a data set without a district column
+ONE_DISTRICT = "district"
+
+
+def district_of(enrolment: pd.DataFrame) -> pd.Series:
+    """Each area's district (region -> district); one district, named
+    ``ONE_DISTRICT``, when the enrolment table has no district column."""
+    if "district" not in enrolment.columns:
+        return pd.Series(ONE_DISTRICT, index=sorted(enrolment.region.unique()), name="district").rename_axis("region")
+    return enrolment.drop_duplicates("region").set_index("region").district.sort_index()
 
 
 def check_grades(enrolment: pd.DataFrame, grades: list[int], src: str) -> None:

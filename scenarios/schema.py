@@ -34,10 +34,10 @@ DEFAULT_SCENARIO = DEFAULT_DIR / "baseline.toml"
 REQUIRED_TABLES = tuple(t for t in SCENARIO_TABLES if TABLES[t].required)
 
 DataSettings = make_dataclass("DataSettings", [
-    *((name, "str | None", setting(kind=str, doc=f"{TABLES[name].doc}: a CSV or Excel file relative to the "
-                                                 f"scenario (book.xlsx: its first sheet; book.xlsx#sheet: the "
-                                                 f"sheet named), or \"default\"" + ("" if TABLES[name].required else
-                                                                      " (optional)")))
+    *((name, "str | None", setting(kind=str, doc=("" if TABLES[name].required else "optional: ") + TABLES[name].doc
+                                                 + "; a CSV or Excel file relative to the scenario file "
+                                                   "(book.xlsx: its first sheet; book.xlsx#sheet: the sheet "
+                                                   "named), or \"default\""))
       for name in SCENARIO_TABLES),
     ("base_year", "int | None", setting(kind=int, lo=1950, hi=2100,
                                         doc="school year of the roster and posts; the last year of enrolment")),

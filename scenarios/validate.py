@@ -20,7 +20,7 @@ from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
 from scenarios.excel import file_of
 from scenarios.folders import output_problems
-from scenarios.inputs import SCENARIO_TABLES, check_grades, read_table
+from scenarios.inputs import SCENARIO_TABLES, check_grades, district_of, read_table
 from scenarios.schema import Scenario
 
 
@@ -103,9 +103,11 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{path['enrolment']}: {len(years)} years of enrolment ({years[0]}-{years[-1]}); the cohort "
                     f"model needs at least {MIN_YEARS} consecutive years")
     totals = enrol.groupby(["region", "year"]).students.sum()
-    for (region, year), n in totals[totals <= 0].items():
-        errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in {year}; an area with no "
-                    f"pupils cannot be projected (remove it from every table)")
+    for region, empty in totals[totals <= 0].groupby(level="region"):
+        ys = empty.index.get_level_values("year")
+        errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in "
+                    f"{', '.join(map(str, ys[:5]))}{' …' if len(ys) > 5 else ''}; an area with no pupils cannot "
+                    f"be projected (remove it from every table)")
     # (the areas table only names areas: names of areas not in the data are not used, and a
     # scenario that extends the default district with other areas keeps its names table)
     for table in ("births", "roster", "posts", "cap", "roster_previous"):
@@ -124,11 +126,17 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{path['posts']}: no posts for the base year {base} for {len(lacking)} area/stage pairs "
                     f"({shown}); a missing row is not read as zero posts")
     need = set(s.plan_years)
+    missing: dict[tuple, list] = {}
     for region, g in t["cap"].groupby("region"):
-        miss = sorted(need - set(g.year))
+        miss = tuple(sorted(need - set(g.year)))
         if miss:
-            errs.append(f"{path['cap']}: region {region} has no cap for years {miss[:5]}"
-                        f"{'…' if len(miss) > 5 else ''}")
+            missing.setdefault(miss, []).append(region)
+    for miss, where in missing.items():
+        years = f"{list(miss[:5])}{'…' if len(miss) > 5 else ''}"
+        errs.append(f"{path['cap']}: region {where[0]} has no cap for years {years}" if len(where) == 1 else
+                    f"{path['cap']}: regions {', '.join(where)} have no cap for years {years}")
+    if missing:
+        errs[-1] += f" (the plan runs {min(need)}-{max(need)})"
     plan = s.plan
     later = t["cap"][t["cap"].year > base]
     smallest = later.groupby("year").cap.sum().min() if len(later) else 0.0
@@ -142,4 +150,43 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
             errs.append(f"{path['cap']}: plan.freeze_cap holds each area's cap at the base year {base}, "
                         f"but regions {lacking} have no cap for {base}")
     errs += check_adjustments(s.forecast, enrol, gm, str(s.path))
+    errs += _district_problems(t, path)
+    return errs
+
+
+def _district_problems(t: dict[str, pd.DataFrame], path: dict) -> list[str]:
+    """Every area in one district, the same in every table that names it;
+    graduates only for districts that exist."""
+    enrol = t["enrolment"]
+    errs = []
+    if "district" in enrol.columns:
+        split = enrol.groupby("region").district.nunique()
+        for region in split[split > 1].index[:10]:
+            errs.append(f"{path['enrolment']}: region {region} is in several districts "
+                        f"({', '.join(sorted(enrol[enrol.region == region].district.unique()))}); an area belongs "
+                        f"to one district (name areas uniquely, e.g. '<district>-{region}')")
+        if errs:
+            return errs
+    home = district_of(enrol)
+    for table, frame in t.items():
+        if table == "enrolment" or "district" not in frame.columns or "region" not in frame.columns:
+            continue
+        if "district" not in enrol.columns:
+            errs.append(f"{path[table]}: has a district column but the enrolment table does not; the enrolment "
+                        f"table says which district each area is in")
+            continue
+        pairs = frame[["region", "district"]].drop_duplicates()
+        wrong = pairs[pairs.district.to_numpy() != home.reindex(pairs.region).to_numpy()]
+        for row in wrong.head(5).itertuples(index=False):
+            errs.append(f"{path[table]}: region {row.region} is in district {row.district} here but in "
+                        f"{home.get(row.region)} in the enrolment table")
+    grads = t.get("graduates")
+    if grads is not None:
+        districts = set(home)
+        if "district" not in grads.columns and len(districts) > 1:
+            errs.append(f"{path['graduates']}: the data has {len(districts)} districts; add a district column "
+                        f"saying whose graduates each row counts")
+        elif "district" in grads.columns and set(grads.district) - districts:
+            errs.append(f"{path['graduates']}: districts {sorted(set(grads.district) - districts)[:5]} are not in "
+                        f"the enrolment table")
     return errs

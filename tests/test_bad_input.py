@@ -56,6 +56,18 @@ def as_workbook(sheet: str, row: int, column: int, value):
     return edit
 
 
+def edit_rows(pattern: str, change):
+    """Apply ``change(cells)`` to every row matching ``pattern``."""
+    def edit(text):
+        out = []
+        for line in _lines(text):
+            if re.match(pattern, line):
+                line = ",".join(change(line.rstrip("\n").split(","))) + "\n"
+            out.append(line)
+        return "".join(out)
+    return edit
+
+
 # id: (file, edit of its text or bytes, what the user sees)
 CASES = {
     "missing_file": ("births.csv", None, "births.csv: births file not found"),
@@ -94,6 +106,25 @@ CASES = {
                           "enrolment.xlsx, sheet '在校生', row 5, column 'students': not a number (value: 'n/a')"),
     "many_problems_at_once": ("roster.csv", lambda t: replace_cell(3, 4, "X")(replace_cell(9, 8, "lots")(t)),
                               "roster.csv, row 3, column 'sex': unknown value (allowed: M, F)"),
+    "implausible_births": ("births.csv", replace_cell(3, 2, "1e308"),
+                           "births.csv, row 3, column 'births': out of range (allowed: 0 to 30,000,000) "
+                           "(value: '1e308')"),
+    "implausible_pupils": ("enrolment.csv", replace_cell(5, 3, "1e308"),
+                           "enrolment.csv, row 5, column 'students': out of range (allowed: 0 to 30,000,000)"),
+    "implausible_headcount": ("roster.csv", replace_cell(4, 8, "1e308"),
+                              "roster.csv, row 4, column 'headcount': out of range (allowed: 0 to 100,000)"),
+    "births_jump": ("births.csv", replace_cell(113, 2, "3279000"),
+                    "births.csv, row 113, column 'births': 3,279,000 is 1,177 times the year before (2,787 in 2015, "
+                    "region=south)"),
+    "posts_stage_missing": ("posts.csv", drop_rows(r"south,senior,2024,"),
+                            "posts.csv: no posts for the base year 2024 for 1 area/stage pairs (south/senior); "
+                            "a missing row is not read as zero posts"),
+    "posts_dated_early": ("posts.csv", edit_rows(r"south,", lambda c: [c[0], c[1], "2023", c[3]]),
+                          "posts.csv: no posts for the base year 2024 for 4 area/stage pairs (south/preschool, "
+                          "south/primary, south/junior, south/senior)"),
+    "area_without_pupils": ("enrolment.csv", edit_rows(r"south,", lambda c: c[:3] + ["0"]),
+                            "enrolment.csv: region south has no pupils in any grade in 2018, 2019, 2020, 2021, "
+                            "2022 …; an area with no pupils cannot be projected"),
 }
 
 
@@ -123,12 +154,15 @@ def test_bad_input_class(case, data, capsys):
             f'"{name}"', f'"{path.with_suffix(".xlsx").name}#{book.active.title}"'), encoding="utf-8")
     else:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    errs = []
     for command in (["validate", str(data / "s.toml")], ["run", str(data / "s.toml"), "--out", str(data / "runs")]):
         assert main(command) == 2
         err = capsys.readouterr().err
         assert "Traceback" not in err
         assert message in err, err
         assert all(line.startswith("staffcast: error: ") for line in err.splitlines())
+        errs.append(err)
+    assert errs[0] == errs[1]  # validate and run share their checks: the same lines
     assert not (data / "runs").exists() or not any((data / "runs").iterdir())
     if case == "many_problems_at_once":
         assert "row 9, column 'headcount': not a number" in err
@@ -153,8 +187,8 @@ def test_the_readme_table_lists_exactly_these_cases():
     text = README.read_text(encoding="utf-8")
     table = text.split("<!-- bad-input table -->")[1]
     ids = set(re.findall(r"^\| `([a-z_0-9]+)` \|", table, flags=re.M))
-    from test_cli import SCENARIO_CASES
+    from test_cli import BACKTEST_CASES, RERUN_CASES, SCENARIO_CASES
 
     scenario_ids = {"scenario_" + k for k in SCENARIO_CASES}
-    assert ids == set(CASES) | scenario_ids
+    assert ids == set(CASES) | scenario_ids | set(RERUN_CASES) | set(BACKTEST_CASES)
 

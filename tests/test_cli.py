@@ -1,5 +1,12 @@
-"""The staffcast command: a run folder, its contents, and clean errors."""
+"""The staffcast command: a run folder, its contents, and clean errors.
+
+Most tests call ``scenarios.cli.main`` in this process (the same code the
+console script runs); one run goes through the installed ``staffcast``
+command from an unrelated folder, as a planner would start it."""
+import contextlib
 import hashlib
+import io
+import json
 import shutil
 import subprocess
 import sys
@@ -9,15 +16,28 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from scenarios.cli import main
+from scenarios.schema import DEFAULT_DIR
+
 EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", "gap.csv", "gap_turns.csv", "peaks.csv",
             "plan_staff.csv", "plan_posts.csv", "plan_moves.csv", "plan_hires.csv", "plan_comparison.csv",
             "plan_violations.csv", "plan_key.csv", "plan_caps.csv", "results.xlsx", "report.pdf", "manifest.json"}
+QUICK = '[forecast]\npaths = 30\n'
 
 
 def staffcast(*args, cwd=None):
+    """The installed command in a new process (exit codes, signals, any folder)."""
     exe = shutil.which("staffcast")
     cmd = [exe] if exe else [sys.executable, "-m", "scenarios.cli"]
     return subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def cli(*args) -> tuple[int, str, str]:
+    """``staffcast ARGS`` in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
 
 
 def digest(folder: Path) -> dict:
@@ -32,6 +52,13 @@ def first_run(tmp_path_factory):
     assert len(proc.stdout.strip().splitlines()) == 2 and "HiGHS" not in proc.stdout + proc.stderr  # no banner
     folder = Path(proc.stdout.strip().splitlines()[-1])
     return out, folder
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    d = tmp_path_factory.mktemp("quick")
+    (d / "quick.toml").write_text('extends = "default"\nname = "quick"\n' + QUICK, encoding="utf-8")
+    return d / "quick.toml"
 
 
 def test_run_prints_its_new_folder_last_and_fills_it(first_run):
@@ -55,23 +82,35 @@ def test_plan_tables_hold_their_identities(first_run):
     assert (by_area <= caps.cap.reindex(by_area.index) * (1 + 1e-6)).all()  # solver tolerance
 
 
-def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run):
-    out, folder = first_run
-    before = digest(folder)
-    proc = staffcast("run", "--out", str(out), "--lang", "en")
-    assert proc.returncode == 0, proc.stderr
-    second = Path(proc.stdout.strip().splitlines()[-1])
-    assert second != folder and second.is_dir()
-    assert second.name.endswith("-baseline-en") and folder.name.endswith("-baseline")  # the language shows
-    assert digest(folder) == before
+def test_manifest_holds_every_setting_that_ran(first_run):
+    m = json.loads((first_run[1] / "manifest.json").read_text(encoding="utf-8"))
+    settings = m["scenario"]["settings"]
+    # defaults that the baseline file does not set are recorded with the value that ran
+    assert settings["plan"]["salary"] == 200_000 and settings["supply"]["female_track"] == "F55"
+    assert settings["forecast"]["seed"] == 20241024 and settings["plan"]["budget"] is None
+    assert "salary" not in m["scenario"]["set_in_files"].get("plan", {})
 
 
 @pytest.fixture(scope="module")
-def english_run(tmp_path_factory):
-    proc = staffcast("run", "--lang", "en", "--out", str(tmp_path_factory.mktemp("runs_en")))
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""  # no progress lines when stderr is not a terminal
-    return Path(proc.stdout.strip().splitlines()[-1])
+def english_run(quick, tmp_path_factory):
+    code, out, err = cli("run", quick, "--lang", "en", "--out", tmp_path_factory.mktemp("runs_en"))
+    assert code == 0, err
+    assert err == ""  # no progress lines when stderr is not a terminal
+    return Path(out.strip().splitlines()[-1])
+
+
+def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, quick):
+    out, folder = first_run
+    before = digest(folder)
+    code, stdout, err = cli("run", quick, "--out", out)
+    assert code == 0, err
+    second = Path(stdout.strip().splitlines()[-1])
+    assert second != folder and second.is_dir()
+    assert digest(folder) == before
+
+
+def test_the_folder_name_carries_a_language_that_is_not_the_default(first_run, english_run):
+    assert first_run[1].name.endswith("-baseline") and english_run.name.endswith("-quick-en")
 
 
 @pytest.mark.parametrize("lang,word", [("zh", "缺编"), ("en", "Shortfall")])
@@ -155,29 +194,61 @@ def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     assert (T["feasible"] in text) and "+0%" not in text
 
 
+def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(tmp_path):
+    name = "编制" * 150  # 900 bytes of UTF-8: more than a file name may hold
+    (tmp_path / "s.toml").write_text(f'extends = "default"\nname = "{name}"\ntitle = "$5 亿元 $x$ 方案"\n'
+                                     '[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n', encoding="utf-8")
+    code, out, err = cli("run", tmp_path / "s.toml", "--out", tmp_path / "runs")
+    assert code == 0, err
+    folder = Path(out.strip().splitlines()[-1])
+    assert folder.is_dir() and len(folder.name.encode("utf-8")) <= 255
+    assert "$5 亿元 $x$ 方案" in PdfReader(folder / "report.pdf").pages[0].extract_text()
+
+
 NEGATIVE_CAP = "region,year,cap\n" + "".join(f"{r},{y},{-5 if (r, y) == ('east', 2027) else 4000}\n"
                                              for r in ("central", "north", "northeast", "east", "south")
                                              for y in range(2024, 2036))
+BASE = 'extends = "default"\n'
 
-
-# id: (files written, what the one line of the error says); README's bad-input table lists them
+# id: (files written, what the one line of the error says); README's bad-input table lists them.
+# A file named "runs" stands where the output folder would go.
 SCENARIO_CASES = {
     "file_missing": ({}, "not found"),
     "not_toml": ({"s.toml": "x = ["}, "not valid TOML"),
     "unknown_key": ({"s.toml": "colour = 1\n"}, "unknown key 'colour'"),
-    "wrong_type": ({"s.toml": 'extends = "default"\n[plan]\ncap_change = "lots"\n'},
+    "wrong_type": ({"s.toml": BASE + '[plan]\ncap_change = "lots"\n'},
                    "key 'plan.cap_change' must be a number, not 'lots'"),
-    "out_of_range": ({"s.toml": 'extends = "default"\n[forecast]\npaths = -1\n'},
+    "out_of_range": ({"s.toml": BASE + '[forecast]\npaths = -1\n'},
                      "key 'forecast.paths' is -1; allowed: 0 to 100000"),
-    "stage_typo": ({"s.toml": 'extends = "default"\n[demand]\nstaff_ratio = { primry = 13.0 }\n'},
+    "stage_typo": ({"s.toml": BASE + '[demand]\nstaff_ratio = { primry = 13.0 }\n'},
                    "'demand.staff_ratio.primry': unknown stage (allowed: preschool, primary, junior, senior)"),
-    "negative_cap": ({"s.toml": 'extends = "default"\n[plan]\ncap_change = -20000\n'}, "leaves a negative cap"),
-    "cap_in_data_negative": ({"s.toml": 'extends = "default"\n[data]\ncap = "cap.csv"\n', "cap.csv": NEGATIVE_CAP},
+    "negative_cap": ({"s.toml": BASE + '[plan]\ncap_change = -20000\n'}, "leaves a negative cap"),
+    "cap_in_data_negative": ({"s.toml": BASE + '[data]\ncap = "cap.csv"\n', "cap.csv": NEGATIVE_CAP},
                              "cap.csv, row 41, column 'cap': out of range"),
     "extends_cycle": ({"s.toml": 'extends = "t.toml"\n', "t.toml": 'extends = "s.toml"\n'},
                       "'extends' makes a cycle"),
-    "data_file_missing": ({"s.toml": 'extends = "default"\n[data]\nbirths = "births_2024.csv"\n'},
+    "data_file_missing": ({"s.toml": BASE + '[data]\nbirths = "births_2024.csv"\n'},
                           "births_2024.csv: births file not found"),
+    "optional_file_missing": ({"s.toml": BASE + '[data]\nroster_previous = "roster_2023.csv"\n'},
+                              "roster_2023.csv: roster_previous file not found"),
+    "key_ignored_by_method": ({"s.toml": BASE + '[demand]\nclass_size = { primary = 40 }\n'},
+                              "key 'demand.class_size' is used only when demand.method is 'class', and it is "
+                              "'ratio'"),
+    "plan_beyond_horizon": ({"s.toml": BASE + '[plan]\nyears = 11\n'},
+                            "plan.years (11) is beyond forecast.horizon (10)"),
+    "horizon_beyond_cap": ({"s.toml": BASE + '[forecast]\nhorizon = 12\n[plan]\nyears = 12\n'},
+                           "cap.csv: regions central, east, north, northeast, south have no cap for years [2036] "
+                           "(the plan runs 2025-2036)"),
+    "grades_with_a_hole": ({"s.toml": BASE + '[grades]\nprimary = [1, 5]\n'},
+                           "[grades]: grade map: the stages must cover a run of grades without holes"),
+    "adjustment_below_present": ({"s.toml": BASE + '[forecast]\nadjustments = [{ region = "east", grade = 1, '
+                                                   'year = 2026, students = -1000000 }]\n'},
+                                 "forecast.adjustments[0].students -1,000,000 takes away more pupils than grade 1 "
+                                 "of east has"),
+    "adjustment_outside_years": ({"s.toml": BASE + '[forecast]\nadjustments = [{ region = "east", grade = 1, '
+                                                   'year = 2040, students = 50 }]\n'},
+                                 "forecast.adjustments[0].year 2040 is not a projected year (2025-2034)"),
+    "out_is_a_file": ({"s.toml": BASE, "runs": "not a folder"}, "runs: the output folder is a file"),
 }
 
 
@@ -186,49 +257,188 @@ def test_bad_scenarios_give_one_clear_line_and_exit_2(tmp_path, case):
     files, needle = SCENARIO_CASES[case]
     for name, content in files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
-    path = tmp_path / "s.toml"
-    for command in ("run", "validate", "compare"):
-        proc = staffcast(command, str(path), *(["--out", str(tmp_path / "runs")] if command != "validate" else []))
-        assert proc.returncode == 2
-        assert "Traceback" not in proc.stderr
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and needle in lines[0], proc.stderr
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    path, out = tmp_path / "s.toml", tmp_path / "runs"
+    errs = {}
+    for command in ("validate", "run", "compare"):
+        code, _, err = cli(command, path, "--out", out)
+        assert code == 2, err
+        assert "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0] and lines[0].startswith("staffcast: error: "), err
+        errs[command] = err
+    # validate and run share their checks: what one refuses, the other refuses with the same line
+    assert errs["validate"] == errs["run"] == errs["compare"]
+    assert not out.is_dir() or not any(out.iterdir())
+
+
+def test_a_scenario_file_with_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "s.toml").write_bytes(b"\xef\xbb\xbf" + (BASE + '[plan]\ncap_change = 10\n').encode("utf-8"))
+    code, out, err = cli("validate", tmp_path / "s.toml")
+    assert code == 0, err
 
 
 def test_compare_refuses_every_scenario_before_running_any(tmp_path):
     from scenarios.compare import library
 
-    (tmp_path / "bad.toml").write_text('extends = "default"\n[forecast]\nestimator = "arima"\n', encoding="utf-8")
-    proc = staffcast("compare", str(library()[0]), str(tmp_path / "bad.toml"), "--out", str(tmp_path / "runs"))
-    assert proc.returncode == 2 and "allowed: mean, ses, damped" in proc.stderr
+    (tmp_path / "bad.toml").write_text(BASE + '[forecast]\nestimator = "arima"\n', encoding="utf-8")
+    code, _, err = cli("compare", library()[0], tmp_path / "bad.toml", "--out", tmp_path / "runs")
+    assert code == 2 and "allowed: mean, ses, damped" in err
     assert not (tmp_path / "runs").exists()
 
 
 def test_validate_accepts_the_default_baseline():
     from scenarios.schema import DEFAULT_SCENARIO
 
-    proc = staffcast("validate", str(DEFAULT_SCENARIO))
-    assert proc.returncode == 0, proc.stderr
+    code, out, err = cli("validate", DEFAULT_SCENARIO)
+    assert code == 0, err
 
+
+def test_a_solve_stopped_by_its_time_limit_is_never_a_plan(tmp_path):
+    """With a one-second limit the default LP either proves its optimum or the
+    run stops with exit 1 and writes nothing; it never reports an unproven
+    iterate as a plan or says the limits are met."""
+    from optimize.testing import assert_plan_identities
+
+    (tmp_path / "s.toml").write_text(BASE + QUICK + '[plan]\ntime_limit = 1\n', encoding="utf-8")
+    code, out, err = cli("run", tmp_path / "s.toml", "--out", tmp_path / "runs")
+    if code == 1:
+        assert "time limit of 1 s" in err and "raise plan.time_limit" in err
+        assert len(err.strip().splitlines()) == 1
+        assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    else:  # a fast machine: the optimum was proven within the second
+        assert code == 0, err
+        folder = Path(out.strip().splitlines()[-1])
+        assert_plan_identities(pd.read_csv(folder / "plan_staff.csv"), atol=1e-4)
+        posts = pd.read_csv(folder / "plan_posts.csv")
+        by_area = posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))
+        assert (by_area.posts <= by_area.cap * (1 + 1e-6)).all()
+        assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["solver"]["status"] == "Optimal"
+
+
+def test_csv_text_that_excel_would_run_as_a_formula_is_written_as_text():
+    from scenarios.output import excel_safe
+
+    frame = pd.DataFrame({"region": ["=HYPERLINK(\"x\")", "+1", "-east", "@sum", "north"], "n": [-1.0, 2, 3, 4, 5]})
+    safe = excel_safe(frame)
+    assert safe.region.tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-east", "'@sum", "north"]
+    assert safe.n.tolist() == [-1.0, 2, 3, 4, 5]  # numbers stay numbers, negative ones too
+    assert frame.region.iloc[0] == "=HYPERLINK(\"x\")"  # the run's own frame is not changed
+
+
+# --- re-running from a manifest ---------------------------------------------------------------
 
 def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
     out, folder = first_run
-    proc = staffcast("rerun", str(folder / "manifest.json"), "--out", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr
-    again = Path(proc.stdout.strip().splitlines()[-1])
+    code, stdout, err = cli("rerun", folder / "manifest.json", "--out", tmp_path)
+    assert code == 0, err
+    again = Path(stdout.strip().splitlines()[-1])
     old, new = digest(folder), digest(again)
     csvs = [k for k in old if k.endswith(".csv")]
     assert len(csvs) == 15
     assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
 
 
-def test_rerun_refuses_a_changed_input(first_run, tmp_path):
-    import json
+@pytest.fixture(scope="module")
+def run_with_history(tmp_path_factory):
+    """A quick run that reads the optional roster_previous table."""
+    d = tmp_path_factory.mktemp("history")
+    r = pd.read_csv(DEFAULT_DIR / "roster.csv")
+    r[r.age >= 31].assign(age=lambda x: x.age - 1).to_csv(d / "roster_2023.csv", index=False)
+    (d / "s.toml").write_text(BASE + '[data]\nroster_previous = "roster_2023.csv"\n[forecast]\npaths = 20\n'
+                              'horizon = 3\n[plan]\nyears = 3\n', encoding="utf-8")
+    code, out, err = cli("run", d / "s.toml", "--out", d / "runs")
+    assert code == 0, err
+    return d, Path(out.strip().splitlines()[-1])
 
-    m = json.loads((first_run[1] / "manifest.json").read_text(encoding="utf-8"))
-    m["inputs"]["births"]["sha256"] = "0" * 64
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _rerun_case(name, folder, tmp_path):
+    """Write the manifest variant ``name``; return its path."""
+    m = _manifest(folder)
     bad = tmp_path / "manifest.json"
+    if name == "rerun_input_changed":
+        m["inputs"]["births"]["sha256"] = "0" * 64
+    elif name == "rerun_missing_keys":
+        del m["inputs"]
+    elif name == "rerun_not_json":
+        bad.write_text("{ not json", encoding="utf-8")
+        return bad
+    elif name == "rerun_a_folder":
+        bad.mkdir()
+        return bad
     bad.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-    proc = staffcast("rerun", str(bad), "--out", str(tmp_path / "runs"))
-    assert proc.returncode == 2 and "births" in proc.stderr and "changed" in proc.stderr
+    return bad
+
+
+RERUN_CASES = {
+    "rerun_input_changed": "input 'births' (",
+    "rerun_missing_keys": "not a staffcast manifest (missing or malformed 'inputs')",
+    "rerun_not_json": "not a staffcast manifest (not JSON text)",
+    "rerun_a_folder": "is a folder, not a manifest.json",
+}
+
+
+@pytest.mark.parametrize("case", sorted(RERUN_CASES))
+def test_rerun_refuses_a_bad_manifest_in_one_line(run_with_history, tmp_path, case):
+    path = _rerun_case(case, run_with_history[1], tmp_path)
+    code, _, err = cli("rerun", path, "--out", tmp_path / "runs")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and RERUN_CASES[case] in err, err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_rerun_checks_the_optional_inputs_too(run_with_history, tmp_path):
+    d, folder = run_with_history
+    assert "roster_previous" in _manifest(folder)["inputs"]
+    previous = d / "roster_2023.csv"
+    original = previous.read_bytes()
+    previous.write_bytes(original.replace(b",1\n", b",2\n", 1))
+    try:
+        code, _, err = cli("rerun", folder / "manifest.json", "--out", tmp_path / "runs")
+    finally:
+        previous.write_bytes(original)
+    assert code == 2 and "input 'roster_previous'" in err and "has changed since the run" in err, err
+    code, _, err = cli("rerun", folder / "manifest.json", "--out", tmp_path / "runs")
+    assert code == 0, err
+
+
+# --- back-test arguments --------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+US = ["--births", DATA / "us" / "births.csv", "--enrolment", DATA / "us" / "enrolment_grade.csv",
+      "--origins", "1994-1995"]
+BACKTEST_CASES = {
+    "backtest_horizon_zero": (["--horizon", "0"], "argument --horizon: --horizon is 0; allowed: 1 to 30"),
+    "backtest_paths_negative": (["--horizon", "2", "--paths", "-5"], "argument --paths: --paths is -5; allowed: 20"),
+    "backtest_paths_zero": (["--horizon", "2", "--paths", "0"], "argument --paths: --paths is 0; allowed: 20"),
+    "backtest_origins_reversed": (["--horizon", "2", "--origins", "1998-1994"],
+                                  "origins 1998-1994: the last year is before the first"),
+    "backtest_out_is_an_input": (["--horizon", "2", "--out", DATA / "us" / "births.csv"],
+                                 "--out is one of the back-test's own inputs"),
+    "backtest_out_exists": (["--horizon", "2", "--out", "EXISTING"], "--out exists; choose a new file, or add --force"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BACKTEST_CASES))
+def test_bad_backtest_arguments_give_one_line_and_exit_2(tmp_path, case):
+    extra, needle = BACKTEST_CASES[case]
+    existing = tmp_path / "old.csv"
+    existing.write_text("keep me\n", encoding="utf-8")
+    args = [str(existing) if a == "EXISTING" else a for a in extra]
+    if "--out" not in args:
+        args += ["--out", tmp_path / "bt.csv"]
+    before = {p: p.read_bytes() for p in (DATA / "us").iterdir()}
+    code, _, err = cli("backtest", *US, *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err, err
+    assert existing.read_text(encoding="utf-8") == "keep me\n"
+    assert {p: p.read_bytes() for p in (DATA / "us").iterdir()} == before
+
+
+def test_backtest_replaces_an_existing_file_only_when_forced(tmp_path):
+    existing = tmp_path / "bt.csv"
+    existing.write_text("old\n", encoding="utf-8")
+    code, out, err = cli("backtest", *US, "--horizon", "1", "--paths", "50", "--out", existing, "--force")
+    assert code == 0, err
+    assert pd.read_csv(existing).lead.eq(1).all()

@@ -17,7 +17,18 @@ NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen"
 
 @pytest.fixture(scope="module")
 def comp():
+    """The whole library, run as Dask tasks on a local cluster (the default)."""
     return compare([load_scenario(f) for f in library()])
+
+
+def test_a_dask_comparison_equals_the_serial_one_bit_for_bit(comp):
+    names = ["cap_plus_200", "class_based"]
+    serial = compare([load_scenario(f) for f in library() if f.stem in names], scheduler="serial")
+    for r in serial.results:
+        d = comp.results[comp.names.index(r.scenario.name)]
+        for name, frame in r.frames().items():
+            pd.testing.assert_frame_equal(frame, d.frames()[name], check_exact=True, obj=f"{r.scenario.name} {name}")
+        assert r.plan.info.objective == d.plan.info.objective
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +149,8 @@ def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
 def test_the_example_script_sweeps_the_cap(tmp_path, capsys):
     from scenarios.examples.cap_sweep import cap_sweep
 
-    table = cap_sweep([0, 400], out=str(tmp_path)).set_index("extra_posts")
+    quick = load_scenario().override(forecast={"paths": 20, "horizon": 4}, plan={"years": 4})
+    table = cap_sweep([0, 400], out=str(tmp_path), base=quick).set_index("extra_posts")
     assert table.shortfall_3y[400] < table.shortfall_3y[0] - 500
     assert [p.name.endswith("cap_plus_400-en") for p in tmp_path.iterdir()] == [True]  # an English run
 

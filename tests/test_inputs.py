@@ -70,3 +70,33 @@ def test_chinese_headers_bom_and_gb18030_are_read(tmp_path):
 def test_default_roster_reads_whole():
     raw = pd.read_csv(DEFAULT_DIR / "roster.csv")
     assert len(read_table(DEFAULT_DIR / "roster.csv", "roster")) == len(raw)
+
+
+def test_the_readme_lists_every_scenario_key_as_the_settings_declare_it():
+    from pathlib import Path
+
+    from scenarios.schema import key_list
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert readme.split("<!-- scenario keys -->")[1].strip() == key_list()
+
+
+def test_a_jump_is_named_once_at_its_row_and_zero_is_not_a_jump(tmp_path):
+    f = tmp_path / "births.csv"
+    f.write_text("region,year,births\na,2020,2000\na,2021,2100\na,2022,2100000\na,2023,2200\n"
+                 "b,2020,0\nb,2021,5000\nb,2022,5200\n", encoding="utf-8")
+    [p] = problems(f, "births")  # the way back from the spike is the same mistake; b opens from zero
+    assert (p.row, p.column) == (4, "births") and "1,000 times the year before (2,100 in 2021" in p.message
+    f.write_text("region,year,births\na,2020,2000\na,2021,5900\na,2022,2100\n", encoding="utf-8")
+    assert len(read_table(f, "births")) == 3  # under three-fold: a real change
+
+
+def test_blank_cells_in_a_bulletin_are_not_published_not_zero(tmp_path):
+    from forecast.errors import InputWarning
+
+    f = tmp_path / "totals.csv"
+    f.write_text("region,year,stage,students,entrants\nx,2019,primary,100,20\nx,2020,primary,,\n"
+                 "x,2021,primary,110,25\n", encoding="utf-8")
+    with pytest.warns(InputWarning, match="row 3, column 'students': blank cell"):
+        t = read_table(f, "stage_totals")
+    assert t.students.isna().tolist() == [False, True, False] and t.entrants.isna().sum() == 1

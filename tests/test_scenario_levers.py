@@ -51,7 +51,7 @@ def test_plan_closes_the_shortfall_within_three_years_when_the_cap_allows(base):
     assert comp["lp"] < 0.95 * comp["greedy"]
 
 
-def test_roster_history_sets_attrition(tmp_path):
+def test_roster_history_sets_attrition(tmp_path, base):
     import pandas as pd
     from scenarios.schema import DEFAULT_DIR
 
@@ -60,9 +60,8 @@ def test_roster_history_sets_attrition(tmp_path):
     prev = r[r.age >= 31].assign(age=lambda d: d.age - 1, headcount=lambda d: d.headcount / 0.9)
     prev.to_csv(tmp_path / "roster_2023.csv", index=False)
     (tmp_path / "s.toml").write_text('extends = "default"\n[data]\nroster_previous = "roster_2023.csv"\n'
-                                     '[forecast]\npaths = 20\n', encoding="utf-8")
+                                     '[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n', encoding="utf-8")
     res = run(load_scenario(tmp_path / "s.toml"))
     assert "roster_previous" in res.input_hashes
-    base = run(load_scenario().override(forecast={"paths": 20}))
     sup = lambda x: x.supply[(x.supply.status == "permanent") & (x.supply.year == 2026)].headcount.sum()
     assert sup(res) < sup(base) - 1000  # ~10% a year leave instead of 1-2.5%

@@ -11,14 +11,14 @@ import sys
 
 import pandas as pd
 
-from scenarios import load_scenario, run, write_run
+from scenarios import Scenario, load_scenario, run, write_run
 
 
-def cap_sweep(extra_posts: list[int], out: str = "runs", lang: str = "en") -> pd.DataFrame:
-    """One row per number of extra posts: shortfall in the next three years
-    and over all plan years (FTE-years), hires (persons), cost in the next
-    three years (yuan)."""
-    base = load_scenario()
+def cap_sweep(extra_posts: list[int], out: str = "runs", lang: str = "en", base: Scenario | None = None) -> pd.DataFrame:
+    """One row per number of extra posts over ``base`` (default: the
+    embedded baseline): shortfall in the next three years and over all plan
+    years (FTE-years), hires (persons), cost in the next three years (yuan)."""
+    base = base or load_scenario()
     rows = []
     for extra in extra_posts:
         result = run(base.override(name=f"cap_plus_{extra}", plan={"cap_change": extra}))

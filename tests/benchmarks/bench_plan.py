@@ -5,7 +5,7 @@ Run from the repository root:  python tests/benchmarks/bench_plan.py
 Prints, for the default district and for a synthetic city of 100 areas (the
 default's five areas repeated with scaled sizes), the model size, PuLP build
 time, HiGHS solve time (including PuLP's hand-off) and solution read-back; the default five
-times, with the median, since one run on a shared machine varies by ±20%.
+times, with the median, since one run on a busy machine varies by ±20%.
 """
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+"""Where work that outgrows one process runs: Dask.
+
+Scenario sweeps (``staffcast compare``), district solves and Monte Carlo
+chunks are lists of independent, seeded tasks. ``Engine.map`` runs them on a
+local Dask cluster sized to the machine (one single-threaded worker process
+per core: HiGHS and numpy then give bit-for-bit the results of a serial run),
+on an existing Dask scheduler given by address, or in this process
+(``scheduler="serial"``), and returns the results in the order of the tasks.
+
+The numerical packages stay Dask-free: ``optimize`` and ``forecast`` take a
+``map`` callable where they fan work out, and the engine is passed in.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+SERIAL = "serial"
+
+
+def cores() -> int:
+    """Cores this process may use (its CPU affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Engine:
+    """Runs a list of independent tasks and returns their results in order.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        None: a local cluster of ``cores()`` worker processes, started on
+        first use and closed by ``close()``; an address such as
+        ``"tcp://10.0.0.5:8786"``: an existing Dask scheduler; ``"serial"``:
+        in this process, one task after another.
+    progress : bool
+        Show Dask's progress bar (on a terminal).
+    """
+
+    def __init__(self, scheduler: str | None = None, progress: bool | None = None):
+        self.scheduler = scheduler
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._client = None
+        self._cluster = None
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
+        """``[fn(x) for x in items]``, in parallel unless serial or a single task."""
+        items = list(items)
+        if self.scheduler == SERIAL or len(items) < 2 or (self.scheduler is None and cores() < 2):
+            return [fn(x) for x in items]
+        client = self._connect(len(items))
+        futures = client.map(fn, items, pure=False)
+        if self.progress:
+            from distributed import progress
+
+            progress(futures)
+        return client.gather(futures)
+
+    def _connect(self, tasks: int):
+        if self._client is not None:
+            return self._client
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            self._cluster = LocalCluster(n_workers=min(cores(), tasks), threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=40)
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(self.scheduler)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+
+@contextmanager
+def engine(scheduler: str | None = None, progress: bool | None = None) -> Iterator[Engine]:
+    """An ``Engine`` closed on the way out (an interrupt included)."""
+    e = Engine(scheduler, progress)
+    try:
+        yield e
+    finally:
+        e.close()

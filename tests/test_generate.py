@@ -1,0 +1,55 @@
+"""Synthetic cities and countries: complete, valid scenarios of the stated sizes."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from scenarios.generate import BEIJING, COUNTRY_UNITS, build, city_areas, write
+from scenarios.schema import DEFAULT_DIR, load_scenario
+from scenarios.validate import check_scenario
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    path = write("city", tmp_path_factory.mktemp("city") / "city", seed=3)
+    return path, check_scenario(load_scenario(path)).tables
+
+
+def test_a_generated_city_is_a_valid_scenario_of_16_unequal_districts(city):
+    path, t = city
+    staff = t["roster"].groupby("district").headcount.sum()
+    assert set(staff.index) == set(BEIJING) and 95 <= t["enrolment"].region.nunique() <= 105
+    # district sizes follow the census populations: largest Chaoyang (the default district's size)
+    assert staff.idxmax() == "chaoyang" and staff.idxmin() == "yanqing"
+    default = pd.read_csv(DEFAULT_DIR / "roster.csv").headcount.sum()
+    assert staff["chaoyang"] == pytest.approx(default, rel=0.02)
+    assert staff["haidian"] / staff["chaoyang"] == pytest.approx(BEIJING["haidian"] / BEIJING["chaoyang"], rel=0.03)
+    areas = t["enrolment"].groupby("district").region.nunique()
+    assert areas.to_dict() == city_areas()
+    # posts hold the permanent staff; every area's cap is its posts, frozen
+    perm = t["roster"][t["roster"].status == "permanent"].groupby(["region", "stage"]).headcount.sum()
+    posts = t["posts"].set_index(["region", "stage"]).posts
+    assert (posts.reindex(perm.index) >= perm).all()
+    # graduates in proportion to staff
+    g = t["graduates"].pivot(index="district", columns="certificate", values="graduates")
+    assert g.loc["chaoyang", "junior"] / g.loc["yanqing", "junior"] == pytest.approx(
+        staff["chaoyang"] / staff["yanqing"], rel=0.01)
+
+
+def test_generation_is_seeded_and_refuses_to_write_over_a_folder(city, tmp_path):
+    path, _ = city
+    from forecast.errors import InputError
+
+    with pytest.raises(InputError, match="not an empty folder"):
+        write("city", path.parent, seed=3)
+    again = build("city", seed=3)
+    assert again["births"].equals(pd.read_csv(path.parent / "births.csv"))
+
+
+def test_country_units_are_one_area_each_with_skewed_sizes():
+    t = build("country", seed=1, counties=300)
+    staff = t["roster"].groupby("district").headcount.sum()
+    assert len(staff) == 300 and (t["enrolment"].groupby("district").region.nunique() == 1).all()
+    # a lognormal skew: mean above median, the largest units many times the median
+    assert staff.mean() > 1.1 * staff.median() and staff.max() > 4 * staff.median()
+    # the full country: about 16 million full-time teachers (MoE 2023) in 2,850 units
+    assert 12e6 < staff.mean() * COUNTRY_UNITS < 18e6
