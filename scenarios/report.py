@@ -78,6 +78,7 @@ TEXT = {
         rotation="片区间交流", upper="其中具备更高学段资格：{n:,.0f} 人",
         area_short="各片区剩余缺编，按学段（方案实施后，人；灰线：不采取措施）",
         area_plan="各片区方案（{y0}–{y1} 合计；编制为{y1}年）",
+        areas_shown="（缺编最多的 {n} 个片区，共 {total} 个）",
         area_cols=["片区", "学段", "编制\n{y1}（个）", "较{base}\n（个）", "招聘\n（人）", "学段间\n调入（人）",
                    "学段间\n调出（人）", "片区间\n调入（人）", "片区间\n调出（人）", "临时代课\n（人·年）",
                    "剩余缺编\n（人·年）"],
@@ -127,6 +128,7 @@ TEXT = {
         upper="of them certified above their stage: {n:,.0f}",
         area_short="Shortfall left by area and stage, with the plan (FTE; grey line: no action)",
         area_plan="The plan by area ({y0}–{y1} summed; posts in {y1})",
+        areas_shown=" (the {n} areas most short, of {total})",
         area_cols=["Area", "Stage", "Posts\n{y1}", "Change\non {base}", "Hires", "Moved in\n(stages)",
                    "Moved out\n(stages)", "Moved in\n(areas)", "Moved out\n(areas)", "Temporary\n(FTE-yrs)",
                    "Shortfall\n(FTE-yrs)"],
@@ -513,53 +515,80 @@ def plan_page(pdf, r, T, lang):
     _save(pdf, fig)
 
 
+#: areas on the per-area pages: all of a district's; of a city's or a country's, the most short
+AREAS_SHOWN = 36
+#: small panels per page, and areas per page of the area table
+AREA_PANELS = 9
+AREA_TABLE_AREAS = 6
+
+
+def areas_shown(r, lang: str) -> tuple[list[str], int]:
+    """The areas the per-area pages show (all, in the areas table's order, or
+    the ``AREAS_SHOWN`` with most shortfall left, most first) and how many
+    there are."""
+    regions = list(r.area_names(lang))
+    if len(regions) <= AREAS_SHOWN:
+        return regions, len(regions)
+    short = r.plan.staff.groupby("region").shortfall.sum().sort_values(ascending=False, kind="stable")
+    return list(short.index[:AREAS_SHOWN]), len(regions)
+
+
+def _shown_note(T, shown: int, total: int) -> str:
+    return "" if shown == total else T["areas_shown"].format(n=shown, total=total)
+
+
 def area_shortfall_page(pdf, r, T, lang):
     """Small multiples: one panel per area, shortfall left by stage and year
     (stacked, stage colours) and the no-action shortfall (grey line), one
-    y scale for all, from 0."""
-    fig = _page(T["area_short"])
+    y scale for all, from 0; up to ``AREA_PANELS`` areas a page."""
     names = r.area_names(lang)
-    regions = list(names)
+    regions, total = areas_shown(r, lang)
     staff, gap = r.plan.staff, r.gap[r.gap.year.isin(r.plan.staff.year.unique())]
     stages = _stages(staff)
-    n = len(regions)
-    ncol = 3 if n > 4 else 2 if n > 1 else 1
-    nrow = int(np.ceil(n / ncol))
-    left, right, bottom, top = 0.04, 0.80, 0.07, 0.86
-    w, h = (right - left) / ncol, (top - bottom) / nrow
     none = gap.groupby(["region", "year"]).shortfall.sum()
     ymax = max(float(none.max()) if len(none) else 0.0,
                float(staff.groupby(["region", "year"]).shortfall.sum().max())) * 1.1 or 1.0
-    for i, region in enumerate(regions):
-        row, col = divmod(i, ncol)
-        ax = fig.add_axes([left + col * w + 0.035, top - (row + 1) * h + 0.05, w - 0.05, h - 0.09])
-        d = staff[staff.region == region].groupby(["year", "stage"]).shortfall.sum().unstack("stage").reindex(
-            columns=stages).fillna(0.0)
-        x = np.arange(len(d))
-        bottom_ = np.zeros(len(d))
-        for s in stages:
-            ax.bar(x, d[s].to_numpy(), bottom=bottom_, color=COLORS[s], width=0.75)
-            bottom_ += d[s].to_numpy()
-        ax.plot(x, none.loc[region].reindex(d.index).fillna(0.0).to_numpy(), color=NO_ACTION_COLOR, lw=2,
-                marker="o", ms=3)
-        ax.set_ylim(0, ymax)
-        ax.set_title(names[region], fontsize=12)
-        ax.set_xticks(x[::2], [str(y) for y in d.index[::2]], fontsize=8)
-        ax.tick_params(axis="y", labelsize=8)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[s]) for s in stages] + [
-        plt.Line2D([], [], color=NO_ACTION_COLOR, lw=2, marker="o", ms=3)]
-    fig.legend(handles, [_stage(s, lang) for s in stages] + [T["no_action"]], loc="upper left",
-               bbox_to_anchor=(0.815, 0.86), fontsize=10, frameon=False)
-    _save(pdf, fig)
+    for first in range(0, len(regions), AREA_PANELS):
+        page = regions[first:first + AREA_PANELS]
+        fig = _page(T["area_short"] + _shown_note(T, len(regions), total))
+        n = len(page)
+        ncol = 3 if n > 4 else 2 if n > 1 else 1
+        nrow = int(np.ceil(n / ncol))
+        left, right, bottom, top = 0.04, 0.80, 0.07, 0.86
+        w, h = (right - left) / ncol, (top - bottom) / nrow
+        for i, region in enumerate(page):
+            row, col = divmod(i, ncol)
+            ax = fig.add_axes([left + col * w + 0.035, top - (row + 1) * h + 0.05, w - 0.05, h - 0.09])
+            d = staff[staff.region == region].groupby(["year", "stage"]).shortfall.sum().unstack("stage").reindex(
+                columns=stages).fillna(0.0)
+            x = np.arange(len(d))
+            bottom_ = np.zeros(len(d))
+            for s in stages:
+                ax.bar(x, d[s].to_numpy(), bottom=bottom_, color=COLORS[s], width=0.75)
+                bottom_ += d[s].to_numpy()
+            ax.plot(x, none.loc[region].reindex(d.index).fillna(0.0).to_numpy(), color=NO_ACTION_COLOR, lw=2,
+                    marker="o", ms=3)
+            ax.set_ylim(0, ymax)
+            ax.set_title(names[region], fontsize=12 if nrow < 3 else 10)
+            ax.set_xticks(x[::2], [str(y) for y in d.index[::2]], fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
+        handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[s]) for s in stages] + [
+            plt.Line2D([], [], color=NO_ACTION_COLOR, lw=2, marker="o", ms=3)]
+        fig.legend(handles, [_stage(s, lang) for s in stages] + [T["no_action"]], loc="upper left",
+                   bbox_to_anchor=(0.815, 0.86), fontsize=10, frameon=False)
+        _save(pdf, fig)
 
 
-def area_plan_table(r, years: list[int], lang: str) -> tuple[list[str], list[list[str]]]:
+def area_plan_table(r, years: list[int], lang: str, regions: list[str] | None = None
+                    ) -> tuple[list[str], list[list[str]]]:
     """Per area and stage over ``years``: posts in the last year and their
     change on the base year (posts), hires, moves in and out between stages
     and between areas (persons), temporary cover and shortfall left
     (FTE-years)."""
     p = r.plan
     names = r.area_names(lang)
+    if regions is None:
+        regions = list(names)
     staff = p.staff[p.staff.year.isin(years)]
     mv = p.moves[p.moves.year.isin(years)]
     stage_mv = mv[(mv.region_from == mv.region_to) & (mv.stage_from != mv.stage_to)]
@@ -568,7 +597,7 @@ def area_plan_table(r, years: list[int], lang: str) -> tuple[list[str], list[lis
     base = None if r.base_posts is None else dict(zip(zip(r.base_posts.region, r.base_posts.stage),
                                                       r.base_posts.posts))
     rows, cells = [], []
-    for region in names:
+    for region in regions:
         for s in _stages(staff[staff.region == region]):
             sel = (staff.region == region) & (staff.stage == s)
             posts_now = float(last.get((region, s), 0.0))
@@ -587,18 +616,22 @@ def area_plan_table(r, years: list[int], lang: str) -> tuple[list[str], list[lis
 
 
 def area_plan_page(pdf, r, T, lang):
+    """The plan by area and stage over the first three years, up to
+    ``AREA_TABLE_AREAS`` areas a page."""
     years = _first_years(r)
     base = r.scenario.base_year
-    fig = _page(T["area_plan"].format(y0=years[0], y1=years[-1]))
-    rows, cells = area_plan_table(r, years, lang)
+    regions, total = areas_shown(r, lang)
     cols = [c.format(y1=years[-1], base=base) for c in T["area_cols"]]
-    ax = fig.add_axes([0.03, 0.04, 0.94, 0.84])
-    # an area's name on its first row only
-    shown = [name if i == 0 or rows[i - 1] != name else "" for i, name in enumerate(rows)]
-    n = len(cols) - 2
-    _table(ax, shown, cells, cols, fontsize=9, height=min(0.05, 0.95 / (len(rows) + 2)),
-           widths=[0.11, 0.13] + [0.76 / n] * n)
-    _save(pdf, fig)
+    for first in range(0, len(regions), AREA_TABLE_AREAS):
+        fig = _page(T["area_plan"].format(y0=years[0], y1=years[-1]) + _shown_note(T, len(regions), total))
+        rows, cells = area_plan_table(r, years, lang, regions[first:first + AREA_TABLE_AREAS])
+        ax = fig.add_axes([0.03, 0.04, 0.94, 0.84])
+        # an area's name on its first row only
+        shown = [name if i == 0 or rows[i - 1] != name else "" for i, name in enumerate(rows)]
+        n = len(cols) - 2
+        _table(ax, shown, cells, cols, fontsize=9, height=min(0.05, 0.95 / (len(rows) + 2)),
+               widths=[0.11, 0.13] + [0.76 / n] * n)
+        _save(pdf, fig)
 
 
 def comparison_page(pdf, r, T, lang):
