@@ -22,6 +22,7 @@ from forecast.settings import describe
 from scenarios.compare import Comparison, title
 from scenarios.folders import atomic_folder, run_name
 from scenarios.fonts import use_cjk
+from scenarios.labels import SETTING_ZH
 from scenarios.output import write_csv, write_frames, write_manifest
 from scenarios.report import (COLORS, NO_ACTION_COLOR, ROTATION_COLOR, SHORT_COLOR, TEMPORARY_COLOR, _page,
                               _save, _stage, _value_text)
@@ -121,7 +122,9 @@ def setting_changes(comp: Comparison, lang: str) -> list[list[tuple[str, str, st
                 before = ref[section].get(key)
                 if value != before:
                     doc = docs.get(f"{section}.{key}", f"{section}.{key}")
-                    if section == "data":
+                    if lang == "zh":
+                        doc = SETTING_ZH.get(f"{section}.{key}", doc)
+                    if section == "data" and lang != "zh":
                         doc = TABLES[key].doc if key in TABLES else doc.split(";")[0]
                         value, before = (Path(v).name if v not in (None, "default") else v for v in (value, before))
                     rows.append((doc, _value_text(before, lang), _value_text(value, lang)))
@@ -132,7 +135,7 @@ def setting_changes(comp: Comparison, lang: str) -> list[list[tuple[str, str, st
 def _changes_page(pdf, comp, T, labels, lang):
     changes = setting_changes(comp, lang)
     line_h, fs = 0.021, 8.3
-    wrap = (44, 22) if lang == "zh" else (50, 34)
+    wrap = (22, 22) if lang == "zh" else (50, 34)  # CJK characters are twice as wide
     rows = []  # (kind, text...) laid out in two columns
     for i, (label, ch) in enumerate(zip(labels, changes)):
         desc = comp.results[i].scenario.settings.get("description", "")

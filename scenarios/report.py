@@ -29,7 +29,7 @@ from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
 from scenarios.fonts import use_cjk
-from scenarios.labels import STAGE_EN, stage_label, subject_label
+from scenarios.labels import SETTING_ZH, STAGE_EN, stage_label, subject_label
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LIMIT_ZH = {"cap": "编制总额", "post_shift_up": "编制调增速度", "post_shift_down": "编制调减速度",
@@ -92,8 +92,7 @@ TEXT = {
                   "supply": "教师供给", "plan": "配置方案"},
         not_set="未设置", yes="是", no="否", none="无", inputs="输入文件（SHA-256 前 12 位）",
         sources="数据来源：北京市出生人口与分学段在校生（国家统计局分省年度数据）；编制标准：中央编办发〔2014〕72号；"
-                "课程方案：义务教育课程方案（2022年版）；退休年龄：全国人大常委会2024年9月13日决定。"
-                "文字说明为英文原文（设置的定义见 README）。"),
+                "课程方案：义务教育课程方案（2022年版）；退休年龄：全国人大常委会2024年9月13日决定。"),
     "en": dict(
         title="Teacher posts: needs and plan", scenario="Scenario", summary="Next three years ({y0}–{y1})",
         short_no="Structural shortfall with no action", short_plan="Shortfall left after the plan",
@@ -731,18 +730,21 @@ def assumption_rows(r, lang: str) -> list[tuple[str | None, str, str]]:
             if cond and any(values.get(k) not in allowed for k, allowed in cond.items()):
                 continue
             value = values.get(name)
+            if lang == "zh" and key in SETTING_ZH:
+                doc = SETTING_ZH[key]
             if section == "data":
                 if name in TABLES:
                     if value is None:
                         continue
-                    doc = TABLES[name].doc
+                    doc = SETTING_ZH.get(key, TABLES[name].doc) if lang == "zh" else TABLES[name].doc
                     value = f"default/{name}.csv" if value == "default" else Path(value).name
-                else:
+                elif lang != "zh":
                     doc = doc.split(";")[0]
             rows.append((None, doc, _value_text(value, lang)))
     rows.append((T["inputs"], "", ""))
     for table, h in r.input_hashes.items():
-        rows.append((None, TABLES[table].doc, f"{Path(h['path']).name} {h['sha256'][:12]}"))
+        doc = SETTING_ZH.get(f"data.{table}", TABLES[table].doc) if lang == "zh" else TABLES[table].doc
+        rows.append((None, doc, f"{Path(h['path']).name} {h['sha256'][:12]}"))
     return rows
 
 
@@ -751,7 +753,7 @@ def assumptions_pages(pdf, r, T, lang):
     pages as it takes; the sources first, wrapped to the page."""
     rows = assumption_rows(r, lang)
     line_h, fs = 0.0205, 7.8
-    doc_w, val_w = (46, 22) if lang == "zh" else (46, 40)
+    doc_w, val_w = (22, 22) if lang == "zh" else (46, 40)  # CJK characters are twice as wide
     columns = [(0.03, 0.29), (0.52, 0.78)]
     first = True
     i = 0
