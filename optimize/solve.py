@@ -9,7 +9,10 @@ back as a plan, and CBC is never tried to hide it.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pulp
 
@@ -39,16 +42,61 @@ class NoPlan(Exception):
     """The solver stopped without proving a plan optimal: there is no plan."""
 
 
+#: whether solvers print their log (``staffcast … --verbose``); off by default
+_LOG: ContextVar[bool] = ContextVar("solver_log", default=False)
+
+
+@contextmanager
+def solver_log(on: bool = True):
+    """Let the solvers print their log (banner, iterations) inside the block."""
+    token = _LOG.set(on)
+    try:
+        yield
+    finally:
+        _LOG.reset(token)
+
+
+@lru_cache(maxsize=2)
+def _highs_class(output: bool):
+    """A ``highspy.Highs`` whose output is set before its first call.
+
+    HiGHS prints its banner ("Running HiGHS … Copyright …") on the first call
+    made while ``output_flag`` is on, and highspy's constructor makes one
+    (installing its callback) before PuLP can switch output off: with
+    ``msg=False`` alone the banner is still printed on every solve."""
+    import highspy
+
+    class Highs(highspy.Highs):
+        def enableCallbacks(self):
+            self.setOptionValue("output_flag", output)  # the constructor's first call: output first
+            super().enableCallbacks()
+
+    return Highs
+
+
+class _HiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface with the banner kept off unless asked for."""
+
+    def createAndConfigureSolver(self, lp):
+        lp.solverModel = _highs_class(bool(self.msg))()
+        options = {"mip_rel_gap": self.gapRel, "mip_abs_gap": self.gapAbs, "threads": self.threads,
+                   "time_limit": None if self.timeLimit is None else float(self.timeLimit), **self.optionsDict}
+        for key, value in options.items():
+            if value is not None:
+                lp.solverModel.setOptionValue(key, value)
+
+
 def _solver(name: str, time_limit: float, integer: bool = False):
+    msg = _LOG.get()
     if name == "highs":
         # one thread: the same inputs give the same plan, bit for bit
         if integer:
-            return pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, random_seed=0, mip_rel_gap=MIP_GAP)
+            return _HiGHS(msg=msg, timeLimit=time_limit, threads=1, random_seed=0, mip_rel_gap=MIP_GAP)
         # interior point with crossover: on the district model it is ~4x faster
         # than dual simplex (2.5 s against 10 s, measured), and still gives duals
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, random_seed=0, solver="ipm")
+        return _HiGHS(msg=msg, timeLimit=time_limit, threads=1, random_seed=0, solver="ipm")
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=MIP_GAP if integer else None)
+        return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=MIP_GAP if integer else None)
     raise ValueError(f"solver '{name}' is not 'highs' or 'cbc'")
 
 

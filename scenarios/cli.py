@@ -34,7 +34,7 @@ def cmd_run(args) -> int:
     from scenarios.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
-    result = run(scenario, progress=_progress(), out_dir=args.out)
+    result = run(scenario, progress=_progress(), out_dir=args.out, verbose=args.verbose)
     folder = write_run(result, args.out, args.lang)
     s = result.summary()
     print(f"{scenario.name}: shortfall {s['years'][0]}-{s['years'][-1]} with no action "
@@ -56,7 +56,7 @@ def cmd_compare(args) -> int:
     scenarios = [load_scenario(f) for f in files]
     for s in scenarios:  # every scenario and its data checked before any runs
         check_scenario(s, args.out)
-    comp = compare(scenarios, progress=_progress(), scheduler=args.scheduler)
+    comp = compare(scenarios, progress=_progress(), scheduler=args.scheduler, verbose=args.verbose)
     folder = write_comparison(comp, args.out, args.lang)
     table = comp.summary
     print("scenario                    shortfall 3y  after plan  all years  peak posts     hires   cost (100m)")
@@ -78,7 +78,7 @@ def cmd_rerun(args) -> int:
         out = args.manifest.resolve().parent.parent
         if (out / "comparison.csv").exists():
             out = out.parent
-    result = run(scenario, progress=_progress(), out_dir=out)
+    result = run(scenario, progress=_progress(), out_dir=out, verbose=args.verbose)
     folder = write_run(result, out, args.lang or "zh")
     print(folder)
     return 0
@@ -188,11 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", nargs="?", default=None, help="scenario TOML file")
     r.add_argument("--out", default="runs", type=Path, help="folder for run folders (default: ./runs)")
     r.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
+    r.add_argument("--verbose", action="store_true", help="show the solver's log")
     r.set_defaults(func=cmd_run)
     c = sub.add_parser("compare", help="run several scenarios and compare them (default: the scenario library)")
     c.add_argument("scenarios", nargs="*", type=Path, help="scenario TOML files; the first is the reference")
     c.add_argument("--out", default="runs", type=Path, help="folder for the comparison folder (default: ./runs)")
     c.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
+    c.add_argument("--verbose", action="store_true", help="show the solver's log")
     c.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on this Dask scheduler (default: a local cluster, one worker per core; "
                         "'serial': one after another in this process)")
@@ -205,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("manifest", type=Path, help="manifest.json of an earlier run")
     rr.add_argument("--out", default=None, type=Path, help="folder for the new run (default: beside the old one)")
     rr.add_argument("--lang", default=None, choices=("zh", "en"))
+    rr.add_argument("--verbose", action="store_true", help="show the solver's log")
     rr.set_defaults(func=cmd_rerun)
     b = sub.add_parser("backtest", help="project from past origins and compare with what happened")
     b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")

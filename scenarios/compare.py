@@ -7,6 +7,7 @@ sub-folder per scenario) is ``scenarios.compare_report.write_comparison``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -132,20 +133,21 @@ def library() -> list[Path]:
 
 
 def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = None,
-            scheduler: str | None = None) -> Comparison:
+            scheduler: str | None = None, verbose: bool = False) -> Comparison:
     """Run every scenario and put them side by side, in the order given.
 
     The runs are independent Dask tasks (``scenarios.engine``): on a local
     cluster sized to the machine by default, on the Dask scheduler at
     ``scheduler`` (an address), or one after another in this process
     (``scheduler="serial"``, where ``progress`` gets a line per step). Each
-    run is seeded, so the results are the same wherever they ran."""
+    run is seeded, so the results are the same wherever they ran. ``verbose``
+    shows the solver's log."""
     if scheduler == SERIAL or len(scenarios) < 2:
         results = []
         for i, s in enumerate(scenarios, 1):
             say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
-            results.append(run(s, progress=say))
+            results.append(run(s, progress=say, verbose=verbose))
     else:
         with engine(scheduler, progress=progress is not None) as e:
-            results = e.map(run, scenarios)
+            results = e.map(partial(run, verbose=verbose), scenarios)
     return Comparison(results, unique_names(results))

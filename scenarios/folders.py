@@ -26,6 +26,17 @@ def safe_name(name: str) -> str:
     return clean.encode("utf-8")[:NAME_BYTES].decode("utf-8", errors="ignore") or "run"
 
 
+#: the report's language when none is asked for
+DEFAULT_LANG = "zh"
+
+
+def run_name(name: str, lang: str) -> str:
+    """A run's folder name part: the scenario's name, with the report's
+    language added when it is not the default (``baseline-en``), so that the
+    Chinese and English runs of one scenario are told apart."""
+    return name if lang == DEFAULT_LANG else f"{name}-{lang}"
+
+
 def _folder_name(name: str) -> str:
     return f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{safe_name(name)}"
 

@@ -3,7 +3,8 @@
 Each reader returns a clean DataFrame or raises ``InputError`` listing every
 problem found, each with file, row (as a spreadsheet numbers it: the header is
 row 1), column and value. Nothing is dropped or filled in silently. Files may
-be UTF-8 (with or without BOM) or GB18030; Chinese headers are accepted.
+be UTF-8 (with or without BOM) or GB18030, or a sheet of an Excel workbook
+(``scenarios.excel``); Chinese headers are accepted.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from forecast.curriculum import PRESCHOOL_SUBJECT, SUBJECTS
 from forecast.errors import InputError, InputWarning, Problem
 from forecast.grades import STAGES
 from optimize.problem import may_teach
+from scenarios import excel
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           ("region", "year")),
     Table("roster_previous", "the roster a year before the base year: attrition is estimated from it", _ROSTER,
           _ROSTER_KEYS, required=False),
+    Table("areas", "each area's display name in the report, and optionally an English one",
+          (_district(), _region(), Column("name", "str", aliases=("名称", "片区名称", "区域名称")),
+           Column("name_en", "str", aliases=("英文名称",), optional=True, blank=True)),
+          ("region",), required=False),
     Table("graduates", "graduates a district can hire per certificate and year (persons per year); "
           "overrides plan.graduate_supply for the districts it lists",
           (_district(), Column("certificate", "str", choices=STAGES, aliases=("教师资格",)),
@@ -138,8 +144,12 @@ def _decode(path: Path) -> tuple[bytes, str, str]:
     text"), UTF-8 with or without BOM, or GB18030 — and its first line; an
     Excel workbook is named as such."""
     data = path.read_bytes()
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InputError(f"{path}: is an Excel workbook, not a CSV file; save it as CSV (UTF-8)")
+    if data[:4] == b"PK\x03\x04":
+        raise InputError(f"{path}: is an Excel workbook, not a CSV file; name it .xlsx (staffcast reads "
+                         f"workbooks) or save it as CSV (UTF-8)")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(f"{path}: is an Excel 97-2003 workbook (.xls), not a CSV file; save it as .xlsx or as "
+                         f"CSV (UTF-8)")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = data.decode("utf-16")
         return text.encode("utf-8"), "utf-8", text.lstrip().split("\n", 1)[0]
@@ -214,19 +224,24 @@ def _categorical(chunks) -> pd.DataFrame:
 def read_table(path: str | Path, table: str, allow_gaps: bool = False) -> pd.DataFrame:
     """Read and check one input table; see ``TABLES`` for the columns.
 
-    Raises ``InputError`` listing every problem (file, row, column, value);
+    ``path`` is a CSV file or an Excel workbook (``.xlsx``: its first sheet,
+    or ``book.xlsx#sheet``). Raises ``InputError`` listing every problem
+    (file and sheet, row as the spreadsheet numbers it, column, value);
     issues an ``InputWarning`` per blank cell where a blank means "not
     published". ``allow_gaps`` accepts missing years (the back-test uses the
     consecutive run of years before each origin); everything else is still
     checked.
     """
-    path = Path(path)
     spec = TABLES[table]
-    if not path.is_file():
-        raise InputError(f"{path}: {table} file not found")
-    raw = _read_text(path)
+    file = excel.file_of(path)
+    if not file.is_file():
+        raise InputError(f"{file}: {table} file not found")
+    if excel.is_workbook(path):
+        raw, line, src = excel.read_sheet(path)
+        return parse_table(raw, line, spec, src, allow_gaps)
+    raw = _read_text(file)
     line = raw.index.to_numpy() + 2  # row numbers as a spreadsheet shows them (header = 1)
-    return parse_table(raw.reset_index(drop=True), line, spec, str(path), allow_gaps)
+    return parse_table(raw.reset_index(drop=True), line, spec, str(file), allow_gaps)
 
 
 def parse_table(raw: pd.DataFrame, line: np.ndarray, spec: Table, src: str, allow_gaps: bool = False) -> pd.DataFrame:

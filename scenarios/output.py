@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from scenarios.folders import atomic_folder
+from scenarios.folders import atomic_folder, run_name
 from scenarios.result import RunResult
 
-PACKAGES = ("staffcast", "numpy", "scipy", "pandas", "statsmodels", "pulp", "highspy", "matplotlib", "mplfonts")
+PACKAGES = ("staffcast", "numpy", "scipy", "pandas", "statsmodels", "pulp", "highspy", "matplotlib",
+            "paperang-p2-fonts-cjk", "openpyxl", "threadpoolctl")
 
 
 def versions() -> dict:
@@ -78,19 +80,33 @@ def write_frames(result: RunResult, folder: Path) -> None:
         write_csv(frame, folder / f"{name}.csv")
 
 
+def write_results_workbook(result: RunResult, path: Path, lang: str) -> None:
+    """results.xlsx: every output table as a sheet (named as its CSV), column
+    headers in the run's language, numbers as numbers, header row frozen."""
+    from scenarios.excel import write_workbook
+    from scenarios.labels import column_headers
+
+    write_workbook(result.frames(), path, column_headers(lang))
+
+
 def write_manifest(result: RunResult, folder: Path, lang: str) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest(result, lang), ensure_ascii=False, indent=2,
                                                      default=str), encoding="utf-8")
 
 
 def write_run(result: RunResult, out_dir: str | Path, lang: str = "zh") -> Path:
-    """Write CSVs, report.pdf and manifest.json into a new run folder in
-    ``out_dir`` (atomically, see ``atomic_folder``) and return its path."""
+    """Write CSVs, results.xlsx, report.pdf and manifest.json into a new run
+    folder in ``out_dir`` (atomically, see ``atomic_folder``) and return its
+    path. The folder's name carries the language when it is not Chinese."""
     from scenarios.report import write_report
 
     def fill(tmp: Path) -> None:
-        write_frames(result, tmp)
-        write_report(result, tmp / "report.pdf", lang)
+        for step, write in (("write_csv", lambda: write_frames(result, tmp)),
+                            ("write_xlsx", lambda: write_results_workbook(result, tmp / "results.xlsx", lang)),
+                            ("write_pdf", lambda: write_report(result, tmp / "report.pdf", lang))):
+            t = time.perf_counter()
+            write()
+            result.timings[step] = time.perf_counter() - t
         write_manifest(result, tmp, lang)
 
-    return atomic_folder(out_dir, result.scenario.name, fill)
+    return atomic_folder(out_dir, run_name(result.scenario.name, lang), fill)

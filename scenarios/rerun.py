@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from forecast.errors import InputError
+from scenarios.excel import file_of
 from scenarios.inputs import SCENARIO_TABLES
 from scenarios.schema import Scenario, validate_dict
 from scenarios.validate import file_hash
@@ -48,7 +49,7 @@ def scenario_from_manifest(path: str | Path) -> Scenario:
                             f"{'not recorded' if recorded is None else 'recorded'} with a SHA-256 in 'inputs'")
             continue
         now = s.data_path(table)
-        if not now.is_file():
+        if not file_of(now).is_file():
             problems.append(f"{path}: input '{table}' ({now}) no longer exists")
         elif recorded["sha256"] != file_hash(now):
             problems.append(f"{path}: input '{table}' ({now}) has changed since the run (SHA-256 differs)")

@@ -10,6 +10,13 @@ from scenarios.schema import Scenario
 from scenarios.summary import summarise
 
 
+def area_caps(posts: pd.DataFrame) -> pd.DataFrame:
+    """One row per area and plan year: cap, posts allocated to its stages and
+    posts filled (posts), from the plan's posts by area, stage and year."""
+    g = posts.groupby(["region", "year"])
+    return pd.DataFrame({"cap": g.cap.first(), "posts": g.posts.sum(), "filled": g.filled.sum()}).reset_index()
+
+
 @dataclass
 class RunResult:
     """Everything a run computed, as tidy frames (see README for columns)."""
@@ -27,14 +34,36 @@ class RunResult:
     timings: dict = field(default_factory=dict)
     #: the cohort model's weight against no change, by stage (forecast.combine)
     forecast_weights: dict = field(default_factory=dict)
+    #: display names of the areas (the optional ``areas`` input: region, name[, name_en])
+    areas: pd.DataFrame | None = None
+    #: the base year's establishment: region, stage, posts (the posts input at the base year)
+    base_posts: pd.DataFrame | None = None
+
+    def area_names(self, lang: str) -> dict[str, str]:
+        """Region code -> the name the report shows: ``name`` in Chinese,
+        ``name_en`` (or the code) in English; the code where none is given."""
+        regions = sorted(self.plan.staff.region.unique())
+        if self.areas is not None and len(self.areas):  # in the areas table's order
+            order = {r: i for i, r in enumerate(self.areas.region)}
+            regions.sort(key=lambda r: order.get(r, len(order)))
+        names = {r: r for r in regions}
+        if self.areas is not None and len(self.areas):
+            col = "name" if lang == "zh" or "name_en" not in self.areas else "name_en"
+            given = {r: n for r, n in zip(self.areas.region, self.areas[col]) if isinstance(n, str) and n}
+            names.update({r: given[r] for r in regions if r in given})
+        return names
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The run's tables by CSV name (without .csv)."""
+        """The run's tables by CSV name (without .csv). ``plan_posts`` holds
+        posts per area, stage and year; the area's cap, which binds the sum of
+        its stages, is in ``plan_caps`` once per area and year (on every stage
+        row, a sum over stages gave the cap times the number of stages)."""
+        posts = self.plan.posts
         return {
             "enrolment": self.enrolment, "enrolment_stage": self.enrolment_stage, "demand": self.demand,
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
-            "plan_staff": self.plan.staff, "plan_posts": self.plan.posts, "plan_moves": self.plan.moves,
-            "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
+            "plan_staff": self.plan.staff, "plan_posts": posts.drop(columns="cap"), "plan_caps": area_caps(posts),
+            "plan_moves": self.plan.moves, "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
             "plan_violations": self.plan.violations, "plan_key": self.plan.key,
         }
 

@@ -14,18 +14,35 @@ from forecast.enrolment import DISTRICT, project_enrolment
 from forecast.gap import no_action_gap, turning_points
 from forecast.peaks import peak_table
 from forecast.supply import estimate_attrition, project_supply, with_history
+from threadpoolctl import threadpool_limits
+
 from optimize.plan import solve_plan
 from optimize.problem import adjust_cap, plan_inputs
+from optimize.solve import solver_log
 from scenarios.result import RunResult
 from scenarios.schema import Scenario
 from scenarios.validate import check_scenario
 
 __all__ = ["run", "RunResult", "DISTRICT"]
 
+#: threads for numpy's BLAS and other native thread pools during a run. The
+#: arrays are small (areas x grades x paths), so threads buy nothing and, on a
+#: busy 2-core machine, cost a lot: the enrolment step took 0.38-0.79 s
+#: (median 0.62) with OpenBLAS's 2 threads and 0.27-0.36 s (median 0.32) with
+#: one, at a load average of 2.5 (8 runs each, /tmp bench in the commit message).
+NUMERIC_THREADS = 1
 
-def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str | Path | None = None) -> RunResult:
+
+def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str | Path | None = None,
+        verbose: bool = False) -> RunResult:
     """Run one scenario end to end. ``progress`` is an optional callable(str);
-    ``out_dir``, where the run will be written, is checked with the inputs."""
+    ``out_dir``, where the run will be written, is checked with the inputs;
+    ``verbose`` lets the solver print its log (quiet otherwise)."""
+    with threadpool_limits(limits=NUMERIC_THREADS), solver_log(verbose):
+        return _run(s, progress, out_dir)
+
+
+def _run(s: Scenario, progress, out_dir) -> RunResult:
     say = progress or (lambda msg: None)
     timings = {}
     t0 = time.perf_counter()
@@ -64,4 +81,5 @@ def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str
     by_stage = enrolment.by_stage
     peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
     return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
-                     inputs.hashes, timings, enrolment.weights)
+                     inputs.hashes, timings, enrolment.weights, tables.get("areas"),
+                     tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True))

@@ -35,7 +35,9 @@ REQUIRED_TABLES = tuple(t for t in SCENARIO_TABLES if TABLES[t].required)
 
 DataSettings = make_dataclass("DataSettings", [
     *((name, "str | None", setting(kind=str, doc=("" if TABLES[name].required else "optional: ") + TABLES[name].doc
-                                                 + "; a CSV path relative to the scenario file, or \"default\""))
+                                                 + "; a CSV or Excel file relative to the scenario file "
+                                                   "(book.xlsx: its first sheet; book.xlsx#sheet: the sheet "
+                                                   "named), or \"default\""))
       for name in SCENARIO_TABLES),
     ("base_year", "int | None", setting(kind=int, lo=1950, hi=2100,
                                         doc="school year of the roster and posts; the last year of enrolment")),

@@ -18,6 +18,7 @@ from forecast.combine import MIN_YEARS
 from forecast.enrolment import check_adjustments
 from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
+from scenarios.excel import file_of
 from scenarios.folders import output_problems
 from scenarios.inputs import SCENARIO_TABLES, check_grades, district_of, read_table
 from scenarios.schema import Scenario
@@ -33,7 +34,8 @@ class Inputs:
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of the file behind a table path (a workbook's ``#sheet`` removed)."""
+    return hashlib.sha256(file_of(path).read_bytes()).hexdigest()
 
 
 def check_scenario(s: Scenario, out_dir: str | Path | None = None) -> Inputs:
@@ -106,6 +108,8 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{path['enrolment']}: region {region} has no pupils in any grade in "
                     f"{', '.join(map(str, ys[:5]))}{' …' if len(ys) > 5 else ''}; an area with no pupils cannot "
                     f"be projected (remove it from every table)")
+    # (the areas table only names areas: names of areas not in the data are not used, and a
+    # scenario that extends the default district with other areas keeps its names table)
     for table in ("births", "roster", "posts", "cap", "roster_previous"):
         if table not in t:
             continue

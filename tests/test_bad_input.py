@@ -36,6 +36,26 @@ def append(extra: str):
     return lambda text: text + extra
 
 
+def as_workbook(sheet: str, row: int, column: int, value):
+    """The table saved as a sheet of an .xlsx workbook (numbers as numbers),
+    with one cell set (row as Excel numbers it, header = 1); the scenario
+    then names ``file.xlsx#sheet``."""
+    def edit(text):
+        from openpyxl import Workbook
+
+        book = Workbook()
+        ws = book.active
+        ws.title = sheet
+        for i, line in enumerate(_lines(text), start=1):
+            cells = [c if i == 1 else (float(c) if re.fullmatch(r"-?[0-9.]+", c) else c)
+                     for c in line.rstrip("\n").split(",")]
+            if i == row:
+                cells[column] = value
+            ws.append(cells)
+        return book
+    return edit
+
+
 def edit_rows(pattern: str, change):
     """Apply ``change(cells)`` to every row matching ``pattern``."""
     def edit(text):
@@ -82,6 +102,8 @@ CASES = {
     "unknown_region": ("roster.csv", replace_cell(2, 0, "centre"),
                        "roster.csv: regions ['centre'] are not in the enrolment table"),
     "cap_years_missing": ("cap.csv", drop_rows(r"east,203[45],"), "cap.csv: region east has no cap for years [2034]"),
+    "workbook_bad_cell": ("enrolment.csv", as_workbook("在校生", 5, 3, "n/a"),
+                          "enrolment.xlsx, sheet '在校生', row 5, column 'students': not a number (value: 'n/a')"),
     "many_problems_at_once": ("roster.csv", lambda t: replace_cell(3, 4, "X")(replace_cell(9, 8, "lots")(t)),
                               "roster.csv, row 3, column 'sex': unknown value (allowed: M, F)"),
     "implausible_births": ("births.csv", replace_cell(3, 2, "1e308"),
@@ -124,6 +146,12 @@ def test_bad_input_class(case, data, capsys):
         path.unlink()
     elif isinstance(edit, bytes):
         path.write_bytes(edit)
+    elif edit.__qualname__.startswith("as_workbook"):
+        book = edit(path.read_text(encoding="utf-8"))
+        book.save(path.with_suffix(".xlsx"))
+        toml = data / "s.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace(
+            f'"{name}"', f'"{path.with_suffix(".xlsx").name}#{book.active.title}"'), encoding="utf-8")
     else:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     errs = []

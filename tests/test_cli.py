@@ -21,7 +21,7 @@ from scenarios.schema import DEFAULT_DIR
 
 EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", "gap.csv", "gap_turns.csv", "peaks.csv",
             "plan_staff.csv", "plan_posts.csv", "plan_moves.csv", "plan_hires.csv", "plan_comparison.csv",
-            "plan_violations.csv", "plan_key.csv", "report.pdf", "manifest.json"}
+            "plan_violations.csv", "plan_key.csv", "plan_caps.csv", "results.xlsx", "report.pdf", "manifest.json"}
 QUICK = '[forecast]\npaths = 30\n'
 
 
@@ -49,6 +49,7 @@ def first_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     proc = staffcast("run", "--out", str(out), cwd=tmp_path_factory.mktemp("elsewhere"))
     assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.strip().splitlines()) == 2 and "HiGHS" not in proc.stdout + proc.stderr  # no banner
     folder = Path(proc.stdout.strip().splitlines()[-1])
     return out, folder
 
@@ -74,8 +75,11 @@ def test_plan_tables_hold_their_identities(first_run):
     assert_plan_identities(staff, atol=1e-4)
     assert_moves_match_staff(staff, pd.read_csv(first_run[1] / "plan_moves.csv"), atol=1e-4)
     posts = pd.read_csv(first_run[1] / "plan_posts.csv")
-    by_area = posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))
-    assert (by_area.posts <= by_area.cap * (1 + 1e-6)).all()  # solver tolerance
+    assert "cap" not in posts  # the area cap is not repeated on every stage row
+    caps = pd.read_csv(first_run[1] / "plan_caps.csv").set_index(["region", "year"])
+    by_area = posts.groupby(["region", "year"]).posts.sum()
+    assert by_area.to_numpy() == pytest.approx(caps.posts.reindex(by_area.index).to_numpy())
+    assert (by_area <= caps.cap.reindex(by_area.index) * (1 + 1e-6)).all()  # solver tolerance
 
 
 def test_manifest_holds_every_setting_that_ran(first_run):
@@ -105,11 +109,15 @@ def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, qui
     assert digest(folder) == before
 
 
+def test_the_folder_name_carries_a_language_that_is_not_the_default(first_run, english_run):
+    assert first_run[1].name.endswith("-baseline") and english_run.name.endswith("-quick-en")
+
+
 @pytest.mark.parametrize("lang,word", [("zh", "缺编"), ("en", "Shortfall")])
 def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run, english_run, lang, word):
     folder = first_run[1] if lang == "zh" else english_run
     pdf = PdfReader(folder / "report.pdf")
-    assert len(pdf.pages) == 9
+    assert len(pdf.pages) == 12
     fonts = set()
     for page in pdf.pages:
         for f in page["/Resources"].get("/Font", {}).values():
@@ -117,8 +125,11 @@ def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run
             fonts.add(str(f["/BaseFont"]))
             for d in f.get("/DescendantFonts", []):
                 desc = d.get_object()["/FontDescriptor"].get_object()
-                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), "font not embedded"
-    assert any("NotoSansCJK" in f for f in fonts), fonts
+                # embedded, and as the TrueType its label says (not CFF data, 'OTTO'):
+                # PDF readers warn of a mismatch otherwise
+                assert "/FontFile2" in desc, "font not embedded as TrueType"
+                assert desc["/FontFile2"].get_object().get_data()[:4] in (b"\x00\x01\x00\x00", b"true")
+    assert any("WenQuanYi" in f for f in fonts), fonts
     text = pdf.pages[0].extract_text()
     assert word in text  # Chinese came through as text, not boxes
     gap = pd.read_csv(folder / "gap.csv")
@@ -128,6 +139,59 @@ def test_report_has_its_pages_an_embedded_cjk_font_and_the_csv_numbers(first_run
     after = staff[staff.year.isin(years)].shortfall.sum()
     assert f"{no_action:,.0f}" in text
     assert f"{after:,.0f}" in text
+
+
+def _fmt(v: float) -> str:
+    return f"{0.0 if abs(v) < 0.5 else v:,.0f}"
+
+
+def _line(text: str, label: str) -> str:
+    """What follows ``label`` on the page's line that starts with it."""
+    found = [ln[len(label):].strip() for ln in text.splitlines() if ln.startswith(label + " ")]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
+    """The action table, the shortfall by stage and subject and the cash cost
+    on page 1, recomputed from the run's CSVs."""
+    from scenarios.labels import stage_label, subject_label
+    from scenarios.report import TEXT
+
+    folder = first_run[1] if lang == "zh" else english_run
+    T = TEXT[lang]
+    text = PdfReader(folder / "report.pdf").pages[0].extract_text()
+    staff = pd.read_csv(folder / "plan_staff.csv")
+    years = sorted(staff.year.unique())[:3]
+    posts = pd.read_csv(folder / "plan_posts.csv").query("year in @years")
+    for stage, d in posts.groupby("stage"):
+        by_year = d.groupby("year").posts.sum()
+        assert _line(text, T["posts_row"].format(stage=stage_label(stage, lang))) == \
+            " ".join(_fmt(by_year[y]) for y in years)
+    caps = pd.read_csv(folder / "plan_caps.csv").query("year in @years").groupby("year")[["posts", "cap"]].sum()
+    assert _line(text, T["cap_row"]) == " ".join(f"{_fmt(caps.posts[y])} / {_fmt(caps.cap[y])}" for y in years)
+    hires = pd.read_csv(folder / "plan_hires.csv").query("year in @years")
+    for stage in ("junior", "senior"):  # one certificate each in the default plan's first years
+        by_year = hires[hires.stage == stage].groupby("year").teachers.sum()
+        assert _line(text, T["hires_row"].format(stage=stage_label(stage, lang))) == \
+            " ".join(_fmt(by_year.get(y, 0.0)) for y in years)
+    moves = pd.read_csv(folder / "plan_moves.csv").query("year in @years")
+    rot = moves[moves.region_from != moves.region_to].groupby("year").teachers.sum()
+    assert _line(text, T["rotation_row"]) == " ".join(_fmt(rot.get(y, 0.0)) for y in years)
+    temp = staff.query("year in @years").groupby("year").temporary.sum()
+    assert _line(text, T["temporary_row"]) == " ".join(_fmt(temp[y]) for y in years)
+    # shortfall left by stage and subject: the cells most short with no action, each with and without the plan
+    gap = pd.read_csv(folder / "gap.csv").query("year in @years").groupby(["stage", "subject"]).shortfall.sum()
+    left = staff.query("year in @years").groupby(["stage", "subject"]).shortfall.sum()
+    top = gap.sort_values(ascending=False).head(3)
+    for (stage, subject), v in top.items():
+        label = f"{stage_label(stage, lang)}·{subject_label(subject, lang)}"
+        assert label in text.splitlines()
+        assert f" {_fmt(v)}" in text.splitlines() and f" {_fmt(left[(stage, subject)])}" in text.splitlines()
+    comp = pd.read_csv(folder / "plan_comparison.csv").query("plan == 'lp' and year in @years")
+    assert f"{comp.cost.sum() / 1e8:,.1f}" in text
+    assert (T["feasible"] in text) and "+0%" not in text
 
 
 def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(tmp_path):
@@ -270,7 +334,7 @@ def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
     again = Path(stdout.strip().splitlines()[-1])
     old, new = digest(folder), digest(again)
     csvs = [k for k in old if k.endswith(".csv")]
-    assert len(csvs) == 14
+    assert len(csvs) == 15
     assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
 
 

@@ -132,13 +132,18 @@ def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
                                                       abs=1e-3)
         assert json.loads((folder / name / "manifest.json").read_text(encoding="utf-8"))["scenario"]["name"] == name
     pdf = PdfReader(folder / "report.pdf")
-    assert len(pdf.pages) == 6
+    assert len(pdf.pages) == 8  # the changes take two pages for the 13 scenarios
     fonts = {str(f.get_object()["/BaseFont"]) for p in pdf.pages for f in p["/Resources"].get("/Font", {}).values()}
-    assert any("NotoSansCJK" in f for f in fonts)
+    assert any("WenQuanYi" in f for f in fonts)
     text = pdf.pages[0].extract_text()
     assert word in text
     base = summary.iloc[0]
     assert f"{base.shortfall_3y:,.0f}" in text and f"{base.hires:,.0f}" in text
+    import re
+    assert not re.search(r"(?<![\d.,])[-+]0(?![\d.,])", pdf.pages[1].extract_text())  # no "-0" or "+0"
+    # what each scenario changes against the first, from the settings that ran
+    changes = pdf.pages[2].extract_text() + pdf.pages[3].extract_text()
+    assert "0 → 200" in changes and "central → high" in changes and "0.05 → 0" in changes
 
 
 def test_the_example_script_sweeps_the_cap(tmp_path, capsys):
@@ -147,7 +152,7 @@ def test_the_example_script_sweeps_the_cap(tmp_path, capsys):
     quick = load_scenario().override(forecast={"paths": 20, "horizon": 4}, plan={"years": 4})
     table = cap_sweep([0, 400], out=str(tmp_path), base=quick).set_index("extra_posts")
     assert table.shortfall_3y[400] < table.shortfall_3y[0] - 500
-    assert [p.name.endswith("cap_plus_400") for p in tmp_path.iterdir()] == [True]
+    assert [p.name.endswith("cap_plus_400-en") for p in tmp_path.iterdir()] == [True]  # an English run
 
 
 def test_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):

@@ -120,3 +120,19 @@ def test_a_key_floor_above_the_district_share_is_broken_by_the_difference(simple
     # 0.7 x 200 experienced teachers = 140 key teachers needed; the district has 120
     assert v.amount.sum() == pytest.approx(20)
     assert plan.key.key_teachers.sum() == pytest.approx(120)
+
+
+def test_the_solver_prints_nothing_unless_asked(simple_params, capfd):
+    """HiGHS's banner ('Running HiGHS … Copyright') came out on every solve,
+    even with PuLP's msg=False; it is written by the C library, so it is
+    caught at the file descriptor."""
+    from optimize.solve import solver_log
+
+    inp = tiny_inputs({("primary", 2025): 5}, {("primary", "primary"): 3}, cap=10, posts={"primary": 3},
+                      years=[2025], base_year=2024)
+    solve_plan(inp, simple_params)
+    out = capfd.readouterr()
+    assert out.out == "" and out.err == ""
+    with solver_log():
+        solve_plan(inp, simple_params)
+    assert "Running HiGHS" in capfd.readouterr().out

@@ -1,0 +1,136 @@
+"""Excel in and out: a scenario whose inputs are workbook sheets gives the
+same tables as its CSV twin; a bad cell is named by sheet, row and column;
+results.xlsx holds every output table."""
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from forecast.errors import InputError
+from scenarios import load_scenario, run
+from scenarios.inputs import read_table
+from scenarios.output import manifest, write_frames, write_results_workbook
+from scenarios.rerun import scenario_from_manifest
+from scenarios.schema import DEFAULT_DIR
+
+TABLES = ("births", "enrolment", "roster", "posts", "cap")
+QUICK = '[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n'
+
+
+def _sheet(wb, name, frame):
+    ws = wb.create_sheet(name)
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([v.item() if hasattr(v, "item") else v for v in row])  # numbers as numbers, as Excel holds them
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    """The default district's quick scenario twice: from its CSVs, and from a
+    workbook (four tables as named sheets, births as a one-sheet workbook)."""
+    d = tmp_path_factory.mktemp("excel")
+    book = Workbook()
+    book.remove(book.active)
+    for name in TABLES[1:]:
+        _sheet(book, name, pd.read_csv(DEFAULT_DIR / f"{name}.csv"))
+    book.save(d / "district.xlsx")
+    births = Workbook()
+    births.remove(births.active)
+    _sheet(births, "出生人口", pd.read_csv(DEFAULT_DIR / "births.csv"))
+    births.save(d / "births.xlsx")
+    data = "".join(f'{t} = "district.xlsx#{t}"\n' for t in TABLES[1:])
+    (d / "xlsx.toml").write_text(f'extends = "default"\nname = "twin"\n[data]\nbirths = "births.xlsx"\n{data}{QUICK}',
+                                 encoding="utf-8")
+    (d / "csv.toml").write_text(f'extends = "default"\nname = "twin"\n{QUICK}', encoding="utf-8")
+    return d, run(load_scenario(d / "csv.toml")), run(load_scenario(d / "xlsx.toml"))
+
+
+def _digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+def test_a_scenario_read_from_workbooks_gives_the_same_csvs_as_its_csv_twin(twins, tmp_path):
+    d, from_csv, from_xlsx = twins
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "xlsx").mkdir()
+    write_frames(from_csv, tmp_path / "csv")
+    write_frames(from_xlsx, tmp_path / "xlsx")
+    a, b = _digests(tmp_path / "csv"), _digests(tmp_path / "xlsx")
+    assert len(a) == 15 and a == b
+    # the workbook and its sheet are what the manifest records; the file is what is hashed
+    assert from_xlsx.input_hashes["enrolment"]["path"].endswith("district.xlsx#enrolment")
+    assert from_xlsx.input_hashes["enrolment"]["sha256"] == hashlib.sha256(
+        (d / "district.xlsx").read_bytes()).hexdigest()
+
+
+def test_rerun_checks_the_workbook_behind_a_sheet(twins, tmp_path):
+    d, _, from_xlsx = twins
+    m = tmp_path / "manifest.json"
+    m.write_text(json.dumps(manifest(from_xlsx, "zh"), ensure_ascii=False, default=str), encoding="utf-8")
+    assert scenario_from_manifest(m).data_path("roster").name == "district.xlsx#roster"
+    changed = json.loads(m.read_text(encoding="utf-8"))
+    changed["inputs"]["cap"]["sha256"] = "0" * 64
+    m.write_text(json.dumps(changed), encoding="utf-8")
+    with pytest.raises(InputError, match="input 'cap' .*district.xlsx#cap.* has changed"):
+        scenario_from_manifest(m)
+
+
+@pytest.fixture(scope="module")
+def bad_book(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    book = Workbook()
+    ws = book.active
+    ws.title = "在校生"
+    ws.append(["区域", "年份", "年级", "在校生"])
+    ws.append(["central", 2018, 1, 3690])
+    ws.append([])  # padding row: skipped, and the rows below keep Excel's numbers
+    ws.append(["central", 2018, 2, "n/a"])
+    ws.append(["central", 2018, 3.5, 3600])
+    book.save(d / "bad.xlsx")
+    return d / "bad.xlsx"
+
+
+def test_a_bad_cell_is_named_by_workbook_sheet_row_and_column(bad_book):
+    with pytest.raises(InputError) as err:
+        read_table(bad_book, "enrolment")
+    lines = str(err.value).splitlines()
+    where = f"{bad_book}, sheet '在校生'"
+    assert f"{where}, row 4, column 'students': not a number (value: 'n/a')" in lines
+    assert f"{where}, row 5, column 'grade': not a whole number (value: '3.5')" in lines
+
+
+def test_a_missing_sheet_names_the_sheets_there_are(bad_book):
+    with pytest.raises(InputError, match="no sheet 'enrolment' \\(the workbook has: 在校生\\)"):
+        read_table(f"{bad_book}#enrolment", "enrolment")
+
+
+def test_results_workbook_holds_every_table_with_headers_in_the_language_and_numbers(twins, tmp_path):
+    import zipfile
+
+    from scenarios.excel import write_workbook
+    from scenarios.labels import column_headers
+
+    _, result, _ = twins
+    frames = result.frames()
+    path = tmp_path / "results.xlsx"
+    write_results_workbook(result, path, "zh")
+    write_workbook({"plan_staff": frames["plan_staff"]}, tmp_path / "en.xlsx", column_headers("en"))
+    english = next(load_workbook(tmp_path / "en.xlsx", read_only=True)["plan_staff"].values)
+    assert "Shortfall (FTE)" in english and "Year" in english
+    for heading in ("缺编（人）",):
+        book = load_workbook(path, read_only=True)
+        assert book.sheetnames == list(frames)
+        rows = {name: list(book[name].values) for name in book.sheetnames}
+        for name, frame in frames.items():
+            assert len(rows[name]) == len(frame) + 1, name
+        head, *body = rows["plan_staff"]
+        values = [r[head.index(heading)] for r in body]
+        assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        assert sum(values) == pytest.approx(frames["plan_staff"].shortfall.sum())
+        assert body[0][head.index("学年")] == 2025
+        with zipfile.ZipFile(path) as z:  # every sheet's header row is frozen
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert len(sheets) == len(frames)
+            assert all(b'state="frozen"' in z.read(n)[:2000] for n in sheets)
