@@ -20,17 +20,16 @@ from optimize.model import create_model
 from optimize.problem import PlanInputs, plan_inputs
 from optimize.solution import assign_duals, assign_solution
 from optimize.solve import solve_model
-from scenarios import runner
+from scenarios.runner import run
 from scenarios.schema import load_scenario
+from scenarios.validate import check_scenario
 
 
 def default_inputs() -> tuple[PlanInputs, object]:
     s = load_scenario().override(forecast={"paths": 20})
-    gm = runner.grade_map_of(s)
-    tables, _ = runner.load_inputs(s, gm)
-    r = runner.run(s)
-    years = list(range(2025, 2035))
-    return plan_inputs(r.demand, r.supply, tables["posts"], tables["cap"], 2024, years), runner.plan_params(s)
+    tables = check_scenario(s).tables
+    r = run(s)
+    return plan_inputs(r.demand, r.supply, tables["posts"], tables["cap"], s.base_year, s.plan_years), s.plan
 
 
 def city(inp: PlanInputs, areas: int, seed: int = 0) -> PlanInputs:
