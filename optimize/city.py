@@ -1,0 +1,64 @@
+"""A city of districts: the settings that tie them, and the split by district.
+
+In China the district (区/县) employs the teachers (区管校聘), holds the
+establishment, recruits and rotates within itself; the city sets each
+district's quota and shares a labour market of graduates. So a city's plan is
+one plan per district — each with its own cap, rotation pool, mentoring and
+key-teacher limits — tied by at most three kinds of city-level row per plan
+year (``CityParams``): the graduates of each certificate that all districts
+recruit from, the city's establishment total that the plan shares among the
+districts, and a city budget.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forecast.grades import STAGES
+from forecast.settings import NUMBER, STAGE_MAP, setting
+from optimize.problem import PlanInputs
+
+
+@dataclass(frozen=True)
+class CityParams:
+    """City-level rows of a plan with several districts (``[city]``); each
+    is optional: not set, the districts plan apart."""
+
+    graduate_supply: dict[str, float] | None = setting(
+        kind=STAGE_MAP, keys=STAGES, lo=0, hi=1e7, unit="persons per year",
+        doc="graduates per certificate that all districts recruit from together (not set: each district's own "
+            "plan.graduate_supply or graduates table)")
+    cap_total: float | None = setting(kind=NUMBER, lo=0, hi=1e8, unit="posts",
+                                      doc="the city's establishment total in every plan year, shared among the "
+                                          "districts by the plan (not set: each area keeps its own cap)")
+    budget: float | None = setting(kind=NUMBER, lo=0, hi=1e14, unit="yuan per year",
+                                   doc="salaries, hires, moves and cover of all districts together (not set: none)")
+    method: str = setting("decompose", choices=("decompose", "joint"),
+                          doc="decompose: each district solved apart and the city rows coordinated exactly; "
+                              "joint: one LP for the whole city (small cities)")
+    tolerance: float = setting(1e-6, lo=1e-9, hi=1e-2, unit="relative gap",
+                               doc="how close the decomposition's bounds must come (the joint optimum to this "
+                                   "share of the objective)")
+
+    @property
+    def linked(self) -> bool:
+        """Whether any city-level row ties the districts."""
+        return any(v is not None for v in (self.graduate_supply, self.cap_total, self.budget))
+
+
+def split_by_district(inputs: PlanInputs, district_of: pd.Series) -> dict[str, PlanInputs]:
+    """One ``PlanInputs`` per district (``district_of``: region -> district),
+    every frame of the inputs cut to the district's areas."""
+    out = {}
+    for district, regions in district_of.groupby(district_of).groups.items():
+        keep = set(regions)
+        parts = {}
+        for f in dataclasses.fields(PlanInputs):
+            value = getattr(inputs, f.name)
+            if isinstance(value, pd.DataFrame) and "region" in value.columns:
+                value = value[value.region.isin(keep)].reset_index(drop=True)
+            parts[f.name] = value
+        out[str(district)] = PlanInputs(**parts)
+    return out
