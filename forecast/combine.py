@@ -112,15 +112,16 @@ def same_method(track: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
     return track[keep].reset_index(drop=True)
 
 
-def _bates_granger(d: pd.DataFrame) -> tuple[int, float, float, float]:
-    """n projections (region × origin), mse of the model and persistence (on
-    log errors) and the Bates–Granger weight (½ without a record)."""
-    n = int(d[["region", "origin"]].drop_duplicates().shape[0])
-    if not n:
-        return 0, np.nan, np.nan, 0.5
-    mse_m = float(np.mean(np.log(d.model / d.actual) ** 2))
-    mse_p = float(np.mean(np.log(d.persistence / d.actual) ** 2))
-    return n, mse_m, mse_p, (mse_p / (mse_m + mse_p) if mse_m + mse_p > 0 else 0.5)
+def _bates_granger(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group of ``by``: n projections (region × origin), mse of the model
+    and of persistence (on log errors) and the Bates–Granger weight."""
+    projection = pd.MultiIndex.from_frame(d[["region", "origin"]]).factorize()[0]
+    sq = d.assign(m=np.log(d.model / d.actual) ** 2, p=np.log(d.persistence / d.actual) ** 2, projection=projection)
+    g = sq.groupby(by)
+    out = pd.DataFrame({"n": g.projection.nunique(), "mse_model": g.m.mean(), "mse_persistence": g.p.mean()})
+    total = out.mse_model + out.mse_persistence
+    out["bg"] = np.where(total > 0, out.mse_persistence / total.where(total > 0, 1.0), 0.5)
+    return out
 
 
 def combination_weights(track: pd.DataFrame, stages: list[str], regions: list | None = None,
@@ -141,15 +142,20 @@ def combination_weights(track: pd.DataFrame, stages: list[str], regions: list | 
         (the model's share, 0–1).
     """
     regions = sorted(track.region.unique()) if regions is None else list(regions)
-    rows = []
-    for stage in stages:
-        d = track[track.stage == stage]
-        n, _, _, bg = _bates_granger(d)
-        pooled = (n * bg + 0.5) / (n + 1)
-        for region in regions:
-            n_r, mse_m, mse_p, bg_r = _bates_granger(d[d.region == region])
-            rows.append((region, stage, n_r, mse_m, mse_p, pooled, (n_r * bg_r + prior * pooled) / (n_r + prior)))
-    return pd.DataFrame(rows, columns=["region", "stage", "n", "mse_model", "mse_persistence", "pooled", "weight"])
+    grid = pd.MultiIndex.from_product([regions, stages], names=["region", "stage"])
+    d = track[track.stage.isin(stages)]
+    if d.empty:
+        pooled = pd.DataFrame({"n": 0, "bg": 0.5}, index=pd.Index(stages, name="stage"))
+        own = pd.DataFrame({"n": 0, "mse_model": np.nan, "mse_persistence": np.nan, "bg": 0.5}, index=grid)
+    else:
+        pooled = _bates_granger(d, ["stage"]).reindex(stages).fillna({"n": 0, "bg": 0.5})
+        own = _bates_granger(d, ["region", "stage"]).reindex(grid).fillna({"n": 0, "bg": 0.5})
+    out = own.reset_index()
+    n_pool = pooled.n.reindex(out.stage).to_numpy(float)
+    out["pooled"] = (n_pool * pooled.bg.reindex(out.stage).to_numpy(float) + 0.5) / (n_pool + 1)
+    out["n"] = out.n.astype(int)
+    out["weight"] = (out.n * out.bg + prior * out.pooled) / (out.n + prior)
+    return out[["region", "stage", "n", "mse_model", "mse_persistence", "pooled", "weight"]]
 
 
 def weight_array(weights: pd.DataFrame, regions: list, stages: list[str]) -> np.ndarray:

@@ -181,8 +181,8 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     e = errors[errors.region.isin(proj.regions) & errors.stage.isin(stages) & (errors.lead >= 1)
                & (errors.lead <= min(H, record_leads))]
     err = np.abs(e.error.to_numpy(float))
-    ri = np.array([proj.regions.index(r) for r in e.region], int)
-    si = np.array([stages.index(x) for x in e.stage], int)
+    ri = e.region.map({r: i for i, r in enumerate(proj.regions)}).to_numpy(int)
+    si = e.stage.map({x: i for i, x in enumerate(stages)}).to_numpy(int)
     li = e.lead.to_numpy(int) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         e = e.assign(z80=err / s80[ri, si, li], z95=err / s95[ri, si, li])
