@@ -18,8 +18,7 @@ from forecast.cohort import CohortModel
 from forecast.combine import MIN_YEARS, combined_projection
 from forecast.errors import InputError
 from forecast.grades import STAGES, GradeMap, stage_sums
-from forecast.stage_split import stages_present
-from forecast.stageflow import StageFlowModel
+from forecast.stageflow import StageFlowModel, stages_present
 
 COLUMNS = ["region", "stage", "origin", "year", "lead", "actual", "forecast", "lo80", "hi80", "persistence",
            "births_ratio", "n_errors"]

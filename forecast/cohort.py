@@ -22,7 +22,7 @@ import pandas as pd
 from forecast.births import BirthsForecast, birth_paths
 from forecast.errors import InputError
 from forecast.grades import GradeMap, stage_sums
-from forecast.projection import LEVELS, Projection  # noqa: F401  (LEVELS: re-exported)
+from forecast.projection import Projection
 
 ESTIMATORS = ("mean", "ses", "damped")
 #: a median "progression" ratio above this marks a grade that pupils enter

@@ -30,7 +30,7 @@ a stage with fewer than ``min_years`` there is dropped (``dropped``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,12 @@ from forecast.projection import Projection
 FROM_BIRTHS = ("preschool", "primary")
 #: the fewest consecutive published years a stage is fitted on
 MIN_YEARS = 3
+
+
+def stages_present(totals: pd.DataFrame, gm: GradeMap) -> GradeMap:
+    """The grade map restricted to the stages the totals contain."""
+    keep = {s: gm.stages[s] for s in gm.stage_names if s in set(totals.stage)}
+    return GradeMap(stages=keep, first_grade_age=gm.first_grade_age)
 
 
 def robust_trend(years: np.ndarray, values: np.ndarray, window: int) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""The cohort model by hand, stage-total splits, intervals, reproducibility."""
+"""The cohort model by hand, its combination with no change, intervals, reproducibility."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +7,6 @@ from forecast.backtest import backtest, consecutive_run, scores
 from forecast.cohort import CohortModel
 from forecast.combine import REGION_PRIOR, combination_weights, combined_projection, track_record
 from forecast.grades import GradeMap
-from forecast.stage_split import split_stage_totals
 
 GM3 = GradeMap(stages={"primary": (1, 3)}, first_grade_age=6)
 
@@ -127,20 +126,6 @@ def test_a_grade_without_a_cohort_behind_it_lets_its_growth_fade():
     assert fit.model.entry_mode == "level"
     g1 = fit.project(2, paths=0).by_grade().query("grade == 1").students.to_numpy()
     assert g1 == pytest.approx([121 * 1.1 ** 0.8, 121 * 1.1 ** 0.8 * 1.1 ** 0.64])
-
-
-def test_stage_totals_split_sums_back_exactly():
-    gm = GradeMap(stages={"primary": (1, 6), "junior": (7, 9)})
-    totals = pd.DataFrame({"region": "a", "year": [2019, 2019], "stage": ["primary", "junior"],
-                           "students": [6001.0, 3000.0], "entrants": [1100.0, np.nan]})
-    births = pd.DataFrame({"region": "a", "year": range(2004, 2014), "births": np.arange(10) * 10 + 900.0})
-    g = split_stage_totals(totals, births, gm)
-    sums = g.assign(stage=g.grade.map(gm.stage_of)).groupby("stage").students.sum()
-    assert sums["primary"] == 6001.0 and sums["junior"] == 3000.0
-    by = g.set_index("grade").students
-    assert by[1] == 1100.0  # entrants are grade 1
-    # junior grades in proportion to the births of their cohorts (grade 7 born 2007, grade 9 2005)
-    assert by[7] / by[9] == pytest.approx(births.set_index("year").births[2007] / births.set_index("year").births[2005])
 
 
 def test_intervals_widen_with_lead_and_seed_fixes_everything():
