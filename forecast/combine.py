@@ -176,14 +176,14 @@ def hedge(proj: Projection, weights: pd.DataFrame, seed: int = 0) -> Projection:
     methods' uncertainty. Pupils a scenario adds are carried apart and added
     whole.
     """
-    stage_of = proj._stage_of_unit()
+    stage_of = proj.stage_of_unit()
     w = weight_array(weights, proj.regions, proj.stages)[:, stage_of][None, :, :, None]    # (1, R, U, 1)
     added = 0.0 if proj.added is None else proj.added
     last = proj.hist[:, :, -1][None, :, :, None]
     still = np.broadcast_to(last, proj.values.shape).copy()
     paths, H = proj.values.shape[0] - 1, proj.values.shape[3]
     if paths:
-        totals = proj._to_stages(proj.hist)                                  # (R, S, Y)
+        totals = proj.to_stages(proj.hist)                                  # (R, S, Y)
         with np.errstate(divide="ignore", invalid="ignore"):
             steps = np.abs(np.diff(np.log(totals), axis=2))
         size = np.array([1.4826 * np.median(v[np.isfinite(v)]) if np.isfinite(v).any() else 0.0

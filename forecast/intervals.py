@@ -217,7 +217,9 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     t80 = np.where(flat & no_record[None], 0.0, t80)
     t95 = np.where(flat & no_record[None], 0.0, t95)
     for row, (k, h) in zip(rows, [(k, h) for k in range(S) for h in range(H)]):
-        row += [float(np.nanmedian(t80[:, k, h])), float(np.nanmedian(t95[:, k, h]))]
+        here = ok[:, k, h]
+        row += [float(np.median(t80[here, k, h])) if here.any() else np.nan,
+                float(np.median(t95[here, k, h])) if here.any() else np.nan]
     new = np.where(ok, C * np.exp(np.sign(D) * a_new), Y[1:])
     return proj.with_stage_paths(np.concatenate([C[None], new], axis=0)), pd.DataFrame(rows, columns=cols)
 

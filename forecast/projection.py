@@ -62,30 +62,31 @@ class Projection:
             return list(self.units)
         return [s for s in self.grade_map.stage_names if any(self.grade_map.stage_of(g) == s for g in self.units)]
 
-    def _stage_of_unit(self) -> np.ndarray:
+    def stage_of_unit(self) -> np.ndarray:
+        """Each unit's stage, as an index into ``stages``."""
         stages = self.stages
         if self.unit == "stage":
             return np.arange(len(stages))
         return np.array([stages.index(self.grade_map.stage_of(g)) for g in self.units])
 
-    def _to_stages(self, arr: np.ndarray) -> np.ndarray:
+    def to_stages(self, arr: np.ndarray) -> np.ndarray:
         """Sum units into stages along axis -2: (..., U, H) -> (..., S, H)."""
         if self.unit == "stage":
             return arr
-        of = self._stage_of_unit()
+        of = self.stage_of_unit()
         return np.stack([arr[..., of == k, :].sum(axis=-2) for k in range(len(self.stages))], axis=-2)
 
     def stage_paths(self) -> np.ndarray:
         """Stage totals along every path, (1 + paths, regions, stages, years), persons."""
-        return self._to_stages(self.values)
+        return self.to_stages(self.values)
 
     def stage_added(self) -> np.ndarray | None:
         """Scenario pupils in each stage total along every path (or None)."""
-        return None if self.added is None else self._to_stages(self.added)
+        return None if self.added is None else self.to_stages(self.added)
 
     def stage_last(self) -> np.ndarray:
         """The origin year's stage totals, (regions, stages), persons."""
-        return self._to_stages(self.hist[..., -1:])[..., 0]
+        return self.to_stages(self.hist[..., -1:])[..., 0]
 
     def with_stage_paths(self, new: np.ndarray) -> "Projection":
         """The same projection with its stage totals replaced by ``new``
@@ -97,7 +98,7 @@ class Projection:
             old = self.stage_paths()
             with np.errstate(divide="ignore", invalid="ignore"):
                 f = np.where(old > 0, new / old, 1.0)
-            values = self.values * f[:, :, self._stage_of_unit(), :]
+            values = self.values * f[:, :, self.stage_of_unit(), :]
         return Projection(self.regions, self.units, self.grade_map, self.hist_years, self.hist, self.years, values,
                           self.added, self.unit)
 

@@ -158,3 +158,26 @@ def test_the_models_do_not_import_the_combination():
         tree = ast.parse((Path(__file__).resolve().parents[1] / "forecast" / f"{name}.py").read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not imported & {"forecast.combine", "forecast.intervals"}, name
+
+
+def test_the_default_districts_bands_hold_their_central_line_and_say_what_they_rest_on():
+    from forecast.enrolment import DISTRICT, ForecastParams, project_enrolment
+    from scenarios.inputs import read_table
+    from scenarios.schema import DEFAULT_DIR
+
+    e = read_table(DEFAULT_DIR / "enrolment.csv", "enrolment")
+    b = read_table(DEFAULT_DIR / "births.csv", "births")
+    fc = project_enrolment(e, b, GradeMap(), ForecastParams(horizon=3, paths=200))  # births known: no ETS fit
+    p = fc.by_stage[fc.by_stage.kind == "projected"]
+    assert len(p) == 6 * 4 * 3 and set(p.region) == {DISTRICT, *e.region.unique()}
+    assert ((p.lo95 <= p.lo80) & (p.lo80 <= p.students) & (p.students <= p.hi80) & (p.hi80 <= p.hi95)).all()
+    # 5 areas x 4 origins: 20 errors at lead 1, 15 at lead 2, 10 at lead 3, in every stage
+    errors = fc.interval_errors()
+    assert set(errors) == {"preschool", "primary", "junior", "senior"}
+    assert all(errors[s] == {1: 20, 2: 15, 3: 10} for s in errors)
+    assert set(fc.region_weights) == set(e.region) and all(0.5 < w < 1 for v in fc.region_weights.values()
+                                                           for w in v.values())
+    # the plan's paths: (1 + paths, areas, grades, years), the central path first
+    assert fc.projection.values.shape == (201, 5, 15, 3)
+    np.testing.assert_allclose(fc.projection.values[0].sum(axis=(0, 1)),
+                               p[p.region == DISTRICT].groupby("year").students.sum().to_numpy())
