@@ -188,15 +188,17 @@ class StageFlowModel:
             if col not in t.columns:
                 t = t.assign(**{col: np.nan})
         origin = self.last_year
-        births = self.births.set_index(["region", "year"])["births"]
+        births = _births_lookup(self.births)
         regions = sorted(t.region.unique())
         stages = [s for s in gm.stage_names if s in set(t.stage)]
         fits: dict[tuple[str, str], StageFit] = {}
         dropped = []
         order = gm.stage_names
+        published = {key: d.set_index("year") for key, d in t[t.students.notna()].groupby(["region", "stage"])}
+        empty = t.iloc[:0].set_index("year")
         for region in regions:
             for stage in stages:
-                d = t[(t.region == region) & (t.stage == stage) & t.students.notna()].set_index("year")
+                d = published.get((region, stage), empty)
                 run = _run_to(d.index, origin)
                 if len(run) < self.min_years:
                     dropped.append((region, stage, len(run)))
@@ -210,7 +212,7 @@ class StageFlowModel:
         return StageFlowFit(self, regions, [s for s in stages if any((r, s) in fits for r in regions)], origin,
                             fits, dropped)
 
-    def _fit_stage(self, region, stage, d: pd.DataFrame, births: pd.Series, below: StageFit | None) -> StageFit:
+    def _fit_stage(self, region, stage, d: pd.DataFrame, births: dict, below: StageFit | None) -> StageFit:
         gm = self.grade_map
         lo, hi = gm.stages[stage]
         D, age = hi - lo + 1, gm.age_of(lo)
@@ -264,6 +266,11 @@ class StageFlowModel:
         return StageFit(region, stage, D, age, years, S, E, G, np.isnan(Ep) & np.isfinite(E),
                         np.isnan(Gp) & np.isfinite(G), rho, sigma, rho_t, sig_t, driver, X, ratio, level, slope,
                         resid, below.stage if driver == "below" else None)
+
+
+def _births_lookup(births: pd.DataFrame) -> dict:
+    """{(region, year): births}: a plain dict, looked up per year in loops."""
+    return {(r, int(y)): float(b) for r, y, b in zip(births.region, births.year, births.births)}
 
 
 def _run_to(years, end: int) -> list[int]:
@@ -375,6 +382,7 @@ class StageFlowFit:
         if need:
             bp = birth_paths(m.births, self.regions, need, P, seed, births, births_factor, births_variant)
         a = m.alpha
+        known = _births_lookup(m.births)
         pooled = _robust_sd(np.concatenate([f.ratio_errors[-m.robust_years:] for f in self.fits.values()]))
 
         for i, region in enumerate(self.regions):
@@ -402,11 +410,8 @@ class StageFlowFit:
                     X = np.ones((P + 1, H))
                 E_hist = np.broadcast_to(f.entrants, (P + 1, len(f.entrants)))
                 E = np.concatenate([E_hist, np.zeros((P + 1, H))], axis=1)
-                cb = None
-                if m.births is not None:
-                    b = m.births[m.births.region == region].set_index("year").births
-                    cb = np.array([b.get(int(y) - f.entry_age, np.nan)
-                                   for y in range(int(f.years[-1]) - D + 1, int(years[-1]) + 1)])
+                cb = np.array([known.get((region, int(y) - f.entry_age), np.nan)
+                               for y in range(int(f.years[-1]) - D + 1, int(years[-1]) + 1)])
                 stock = np.full(P + 1, f.students[-1])
                 G_out = np.empty((P + 1, H))
                 n0 = len(f.entrants)
@@ -427,7 +432,7 @@ class StageFlowFit:
         return Projection(self.regions, self.stages, self.grade_map, hist_years, hist, years, values, unit="stage")
 
 
-def _share_now(E: np.ndarray, j: int, D: int, cohort_births: np.ndarray | None, h: int) -> np.ndarray:
+def _share_now(E: np.ndarray, j: int, D: int, cohort_births: np.ndarray, h: int) -> np.ndarray:
     """Oldest cohort's share of the pupils in school at column ``j`` of
     ``E`` (1 + paths, years): from entrants where the ``D`` cohorts are all
     there, else from their births, else 1/D. ``cohort_births`` runs over
@@ -438,10 +443,9 @@ def _share_now(E: np.ndarray, j: int, D: int, cohort_births: np.ndarray | None, 
         tot = c.sum(axis=1)
         if np.isfinite(c).all() and (tot > 0).all():
             return c[:, 0] / tot
-    if cohort_births is not None:
-        c = cohort_births[h:h + D]
-        if len(c) == D and np.isfinite(c).all() and c.sum() > 0:
-            return np.full(E.shape[0], c[0] / c.sum())
+    c = cohort_births[h:h + D]
+    if len(c) == D and np.isfinite(c).all() and c.sum() > 0:
+        return np.full(E.shape[0], c[0] / c.sum())
     return np.full(E.shape[0], 1.0 / D)
 
 
