@@ -16,7 +16,8 @@ region's own weight is shrunk toward the pooled one in proportion to how
 short its record is.
 
 The same track record sets the intervals (``forecast.intervals``): the
-combined forecast's errors at earlier origins, by stage and lead.
+combined forecast's errors at earlier origins, by stage and lead, each
+origin's combined with the weights the other origins give.
 
 This module owns the combination; the models (``forecast.cohort``,
 ``forecast.stageflow``) know nothing of it. A model here is anything with
@@ -158,6 +159,18 @@ def combination_weights(track: pd.DataFrame, stages: list[str], regions: list | 
     return out[["region", "stage", "n", "mse_model", "mse_persistence", "pooled", "weight"]]
 
 
+def record_errors(track: pd.DataFrame, stages: list[str], regions: list) -> pd.DataFrame:
+    """The combined forecast's errors in the record, each origin's with the
+    weights the rest of the record gives (leave one origin out): weights
+    fitted on an origin's own errors would make them look smaller than the
+    next forecast's. Columns region, stage, origin, lead, error (log of
+    actual over combined)."""
+    frames = [combined_errors(track[track.origin == o],
+                              combination_weights(track[track.origin != o], stages, regions))
+              for o in sorted(track.origin.unique())]
+    return pd.concat(frames, ignore_index=True) if frames else combined_errors(track, track.iloc[:0])
+
+
 def weight_array(weights: pd.DataFrame, regions: list, stages: list[str]) -> np.ndarray:
     """Weights as (regions, stages); ½ where a pair has none."""
     w = weights.set_index(["region", "stage"]).weight
@@ -233,6 +246,6 @@ def combined_projection(model: Model, horizon: int, paths: int = 1000, seed: int
     track = same_method(track_record(model), fit.methods())
     weights = combination_weights(track, fit.stages, fit.regions)
     proj = hedge(fit.project(horizon, paths=paths, seed=seed, **project), weights, seed)
-    errors = combined_errors(track, weights)
+    errors = record_errors(track, fit.stages, fit.regions)
     proj, intervals = calibrate(proj, errors, seed=seed)
     return Combined(fit, track, weights, intervals, proj)

@@ -6,8 +6,9 @@ right as the model's error model — and real projection errors keep their
 sign for years (a ratio drifting away from its estimate), which resampled
 one-year errors miss. So the spread is calibrated on what the combined
 forecast actually missed by at earlier origins (``forecast.combine``'s track
-record), in the manner of split conformal prediction (Vovk et al. 2005;
-Lei et al. 2018):
+record, each origin's errors combined with the weights the other origins
+give), in the manner of split conformal prediction (Vovk et al. 2005; Lei
+et al. 2018):
 
 - each earlier error ``|log(actual / forecast)|`` is divided by the paths'
   spread at its area, stage and lead (their 80% or 95% quantile of
