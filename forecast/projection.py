@@ -102,6 +102,19 @@ class Projection:
         return Projection(self.regions, self.units, self.grade_map, self.hist_years, self.hist, self.years, values,
                           self.added, self.unit)
 
+    def paths(self, by: str = "stage") -> pd.Series:
+        """Every path as a labelled Series (persons): index path (0 is the
+        central projection), region, stage (or grade with ``by="grade"``),
+        year. Paths keep their order over the years; built in one step from
+        the arrays, no loop over paths."""
+        if by == "grade":
+            arr, units, key = self.values, self.grades, "grade"
+        else:
+            arr, units, key = self.stage_paths(), self.stages, "stage"
+        index = pd.MultiIndex.from_product([range(arr.shape[0]), self.regions, units, self.years],
+                                           names=["path", "region", key, "year"])
+        return pd.Series(arr.ravel(), index=index, name="students")
+
     # -- tidy summaries ------------------------------------------------------
     def _summarise(self, arr: np.ndarray, keys: list[str], labels: list[list]) -> pd.DataFrame:
         central = arr[0]

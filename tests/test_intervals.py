@@ -177,7 +177,13 @@ def test_the_default_districts_bands_hold_their_central_line_and_say_what_they_r
     assert all(errors[s] == {1: 20, 2: 15, 3: 10} for s in errors)
     assert set(fc.region_weights) == set(e.region) and all(0.5 < w < 1 for v in fc.region_weights.values()
                                                            for w in v.values())
-    # the plan's paths: (1 + paths, areas, grades, years), the central path first
+    # the plan's paths: (1 + paths, areas, grades, years), the central path first, also as a labelled Series
     assert fc.projection.values.shape == (201, 5, 15, 3)
+    paths = fc.projection.paths()
+    assert paths.index.names == ["path", "region", "stage", "year"] and len(paths) == 201 * 5 * 4 * 3
+    central = p[(p.region == "east") & (p.stage == "junior")].set_index("year").students
+    lvl = paths.index.get_level_values
+    first = paths[(lvl("path") == 0) & (lvl("region") == "east") & (lvl("stage") == "junior")]
+    np.testing.assert_allclose(first.to_numpy(), central.to_numpy())
     np.testing.assert_allclose(fc.projection.values[0].sum(axis=(0, 1)),
                                p[p.region == DISTRICT].groupby("year").students.sum().to_numpy())
