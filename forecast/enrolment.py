@@ -14,9 +14,9 @@ import pandas as pd
 
 from forecast.cohort import ESTIMATORS, CohortModel
 from forecast.combine import combined_projection
+from forecast.grades import GradeMap
 from forecast.intervals import rests_on
 from forecast.projection import Projection
-from forecast.grades import GradeMap
 from forecast.settings import NUMBER, RECORDS, setting
 
 #: region label of district totals in enrolment_stage.csv
