@@ -109,3 +109,46 @@ class BirthsForecast:
             start = int(self.last_year[region]) + 1
             rows += [(region, start + k, float(v)) for k, v in enumerate(fc)]
         return pd.DataFrame(rows, columns=["region", "year", "births"])
+
+
+def birth_paths(history: pd.DataFrame, regions: list, birth_years, paths: int, seed: int,
+                forecast: BirthsForecast | None = None, factor: float | pd.Series = 1.0,
+                variant: str = "central") -> np.ndarray:
+    """Births of the given birth years along every path, shape (1 + paths,
+    regions, years), persons: observed where every region has the year,
+    else forecast (fitted on ``history`` unless ``forecast`` is given).
+
+    Path 0 is the central path: the forecast's median, or with ``variant``
+    "low"/"high" its 10th/90th percentile over the simulated paths.
+    ``factor`` scales forecast (not observed) births, per year if a Series
+    indexed by year. Simulated births use ``seed + 1``.
+    """
+    from forecast.errors import InputError
+
+    if variant not in ("central", "low", "high"):
+        raise InputError(f"births variant '{variant}' is not central, low or high")
+    birth_years = [int(y) for y in birth_years]
+    R = len(regions)
+    hist = history[history.region.isin(regions)]
+    known = hist.pivot_table(index="region", columns="year", values="births").reindex(regions)
+    out = np.empty((paths + 1, R, len(birth_years)))
+    observed = [y for y in birth_years if y in known.columns and not known[y].isna().any()]
+    need = [y for y in birth_years if y not in observed]
+    if need:
+        bm = forecast or BirthsModel(hist).fit()
+        last = max(need)
+        sim = bm.simulate(last, paths, seed + 1)                   # (P, R, Yb)
+        sim_years = np.arange(int(bm.last_year.min()) + 1, last + 1)
+        if variant == "central":
+            pt = bm.point(last).pivot_table(index="region", columns="year", values="births").reindex(regions)
+        else:
+            q = np.quantile(sim, 0.1 if variant == "low" else 0.9, axis=0)
+            pt = pd.DataFrame(q, index=regions, columns=sim_years)
+    for j, y in enumerate(birth_years):
+        if y in observed:
+            out[:, :, j] = known[y].to_numpy(float)
+            continue
+        f = factor if np.isscalar(factor) else float(factor.get(y, 1.0))
+        out[0, :, j] = pt[y].to_numpy(float) * f
+        out[1:, :, j] = sim[:, :, int(np.searchsorted(sim_years, y))] * f
+    return out

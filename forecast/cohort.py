@@ -7,23 +7,26 @@ boundary is the stage transition ratio). Ratios are estimated per region and
 grade from their history with one of ``ESTIMATORS``; uncertainty comes from
 resampling the estimator's one-step errors of the log ratios (pooled over
 regions, per grade) and from simulated births.
+
+This is the cohort model alone. Weighing it against no change and
+calibrating its intervals on its own track record is ``forecast.combine``'s
+work, which imports this module (never the other way round).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from forecast.births import BirthsForecast, BirthsModel
-from forecast.combine import combination_weights, track_record
+from forecast.births import BirthsForecast, birth_paths
 from forecast.errors import InputError
-from forecast.grades import GradeMap
+from forecast.grades import GradeMap, stage_sums
+from forecast.projection import Projection
 
 ESTIMATORS = ("mean", "ses", "damped")
 #: a median "progression" ratio above this marks a grade that pupils enter
 RESTART_RATIO = 1.5
-LEVELS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
 
 
 def _smooth(r: np.ndarray, estimator: str, k: int, alpha: float, phi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -87,11 +90,6 @@ class CohortModel:
         Share of the youngest grade born a year earlier than its entry age
         (late entrants); the entry ratio is taken to the mix of the two birth
         years.
-    combine : bool
-        Combine the cohort projection with no change (the last year carried
-        forward), each stage weighted by the two methods' errors in
-        rolling-origin projections inside the history (see
-        ``forecast.combine``); ``False`` gives the cohort model alone.
 
     Notes
     -----
@@ -111,7 +109,18 @@ class CohortModel:
     alpha: float = 0.4
     phi: float = 0.8
     entry_spread: float = 0.0
-    combine: bool = True
+
+    @property
+    def last_year(self) -> int:
+        return int(self.enrolment.year.max())
+
+    def upto(self, year: int) -> "CohortModel":
+        """The same model on enrolment up to ``year`` (births as given)."""
+        return replace(self, enrolment=self.enrolment[self.enrolment.year <= year])
+
+    def stage_history(self) -> pd.DataFrame:
+        """Observed pupils by stage: region, stage, year, students (persons)."""
+        return stage_sums(self.enrolment, self.grade_map)
 
     def fit(self) -> "CohortFit":
         if self.estimator not in ESTIMATORS:
@@ -142,21 +151,14 @@ class CohortModel:
         logr = np.log(ratios)
         preds, state = _smooth(logr, self.estimator, self.k, self.alpha, self.phi)
         resid = (logr - preds)[..., 1:]                           # one-step errors (R, G, Y-2)
-        weights = None
-        if self.combine:
-            weights = combination_weights(track_record(self), gm.stage_names)
-        return CohortFit(self, regions, years, cube, state, resid, ratios, weights)
+        return CohortFit(self, regions, years, cube, state, resid, ratios)
 
 
 class CohortFit:
     """Fitted ratios; ``project`` runs the cohort model forward."""
 
-    def __init__(self, model: CohortModel, regions, years, cube, state, resid, ratios,
-                 weights: pd.DataFrame | None = None):
+    def __init__(self, model: CohortModel, regions, years, cube, state, resid, ratios):
         self.model = model
-        #: per stage: n, mse_model, mse_persistence, weight (the cohort
-        #: model's share; None when the model is not combined)
-        self.weights = weights
         self.regions = regions
         self.years = years
         self.cube = cube
@@ -167,6 +169,17 @@ class CohortFit:
     @property
     def grade_map(self) -> GradeMap:
         return self.model.grade_map
+
+    @property
+    def stages(self) -> list[str]:
+        return self.grade_map.stage_names
+
+    def methods(self) -> pd.DataFrame:
+        """How each stage is projected: region, stage, method ("cohort from
+        births" or "cohort from its own level" for the youngest grade)."""
+        how = "cohort from births" if self.model.entry_mode == "births" else "cohort from its own level"
+        return pd.DataFrame([(r, s, how) for r in self.regions for s in self.stages],
+                            columns=["region", "stage", "method"])
 
     def ratios(self) -> pd.DataFrame:
         """Estimated ratios for the first projected year: columns region, grade,
@@ -232,76 +245,21 @@ class CohortFit:
                     adj[self.regions.index(row.region), grades.index(row.grade), row.year - last - 1] += row.students
 
         out, added = _run_cohorts(self.cube[:, :, -1], ratio, births_paths, level_entry, self.model.restart, adj)
-        if self.weights is not None:
-            out = self._hedge(out, rng)
-        # pupils a scenario adds are not hedged: they are added, not forecast
-        out = np.maximum(out + added, 0.0)
-        return Projection(self.regions, grades, gm, list(self.years), self.cube, out_years, out)
-
-    def _hedge(self, out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Combine cohort paths (1 + paths, R, G, H) with no change.
-
-        Every path, the central one included, is ``w · cohort + (1 − w) ·
-        no change`` with ``w`` the stage's weight. No change is the last year
-        on the central path; on a Monte Carlo path it is the last year times
-        a random walk of the stage total whose steps are the history's
-        year-on-year log changes of stage totals (per stage, pooled over
-        areas; all stages when fewer than 10) with a random sign — the errors
-        persistence would have made.
-        """
-        gm = self.grade_map
-        grades = gm.grades
-        stages = gm.stage_names
-        stage_of = np.array([stages.index(gm.stage_of(g)) for g in grades])
-        w = self.weights.weight.reindex(stages).to_numpy(float)[stage_of]     # (G,)
-        last = self.cube[:, :, -1]                                             # (R, G)
-        paths, R, H = out.shape[0] - 1, out.shape[1], out.shape[3]
-        totals = np.stack([self.cube[:, stage_of == k, :].sum(axis=1) for k in range(len(stages))], axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            steps = np.diff(np.log(totals), axis=2)                            # (R, S, Y-1)
-        walk = _resample(rng, steps, paths, H) * rng.choice([-1.0, 1.0], size=(paths, R, len(stages), H))
-        still = last[None, :, :, None] * np.exp(np.cumsum(walk, axis=3))[:, :, stage_of, :]
-        mixed = w[None, None, :, None] * out[1:] + (1 - w[None, None, :, None]) * still
-        central = w[None, :, None] * out[0] + (1 - w[None, :, None]) * last[:, :, None]
-        return np.concatenate([central[None], mixed], axis=0)
+        values = np.maximum(out + added, 0.0)
+        return Projection(self.regions, grades, gm, list(self.years), self.cube, out_years, values, added=added)
 
     def _births_paths(self, out_years, entry_age, paths, seed, births, births_factor, variant) -> np.ndarray:
         """Births feeding the youngest grade, (1 + paths, R, horizon): observed
         where known, else forecast; path 0 is the variant's central path."""
-        R, horizon = len(self.regions), len(out_years)
         spread = self.model.entry_spread
-        need_last = int(out_years[-1] - entry_age)
-        hist = self.model.births[self.model.births.region.isin(self.regions)]
-        known = hist.pivot_table(index="region", columns="year", values="births").reindex(self.regions)
-        last_known = int(known.columns.max())
-        out = np.empty((paths + 1, R, horizon))
-        if need_last > last_known:
-            bm = births or BirthsModel(hist).fit()
-            sim = bm.simulate(need_last, paths, seed + 1)           # (P, R, Yb)
-            sim_years = np.arange(int(bm.last_year.min()) + 1, need_last + 1)
-            pt = bm.point(need_last).pivot_table(index="region", columns="year", values="births").reindex(
-                self.regions)
-            if variant in ("low", "high"):
-                q = np.quantile(sim, 0.1 if variant == "low" else 0.9, axis=0)    # (R, Yb)
-                pt = pd.DataFrame(q, index=self.regions, columns=sim_years)
-            elif variant != "central":
-                raise InputError(f"births variant '{variant}' is not central, low or high")
-
-        def year_births(by: int) -> tuple[np.ndarray, np.ndarray]:
-            if by in known.columns and not known[by].isna().any():
-                v = known[by].to_numpy(float)
-                return v, np.broadcast_to(v, (paths, R))
-            f = births_factor if np.isscalar(births_factor) else float(births_factor.get(by, 1.0))
-            return pt[by].to_numpy(float) * f, sim[:, :, int(np.searchsorted(sim_years, by))] * f
-
-        for h, y in enumerate(out_years):
-            c0, s0 = year_births(int(y - entry_age))
-            if spread > 0:
-                c1, s1 = year_births(int(y - entry_age - 1))
-                c0, s0 = (1 - spread) * c0 + spread * c1, (1 - spread) * s0 + spread * s1
-            out[0, :, h] = c0
-            out[1:, :, h] = s0
-        return out
+        years = list(out_years - entry_age)
+        if spread > 0:
+            years = [years[0] - 1] + years       # one draw of both birth years keeps them consistent
+        b = birth_paths(self.model.births, self.regions, years, paths, seed, births, births_factor, variant)
+        if spread <= 0:
+            return b
+        now, before = b[..., 1:], b[..., :-1]
+        return (1 - spread) * now + spread * before
 
 
 def _resample(rng: np.random.Generator, values: np.ndarray, paths: int, horizon: int) -> np.ndarray:
@@ -349,61 +307,3 @@ def _run_cohorts(start: np.ndarray, ratio: np.ndarray, births: np.ndarray, level
         out[..., h] = stock
         extra[..., h] = added
     return out, extra
-
-
-class Projection:
-    """Projected enrolment: a central path and Monte Carlo paths.
-
-    ``values`` has shape (1 + paths, regions, grades, years); index 0 on the
-    first axis is the central projection (point ratios, central births).
-    """
-
-    def __init__(self, regions, grades, grade_map, hist_years, hist, years, values):
-        self.regions = list(regions)
-        self.grades = list(grades)
-        self.grade_map = grade_map
-        self.hist_years = hist_years
-        self.hist = hist
-        self.years = [int(y) for y in years]
-        self.values = values
-
-    def _summarise(self, arr: np.ndarray, keys: list[str], labels: list[list]) -> pd.DataFrame:
-        central = arr[0]
-        sims = arr[1:]
-        qs = np.quantile(sims, list(LEVELS.values()), axis=0) if len(sims) else np.repeat(central[None], 4, 0)
-        index = pd.MultiIndex.from_product(labels + [self.years], names=keys + ["year"])
-        df = pd.DataFrame({"students": central.ravel()}, index=index)
-        for name, q in zip(LEVELS, qs):
-            df[name] = q.ravel()
-        return df.reset_index()
-
-    def by_grade(self) -> pd.DataFrame:
-        """Columns region, grade, year, students, lo80, hi80, lo95, hi95 (persons)."""
-        df = self._summarise(self.values, ["region", "grade"], [self.regions, self.grades])
-        df.insert(2, "stage", df.grade.map(self.grade_map.stage_of))
-        return df
-
-    def by_stage(self) -> pd.DataFrame:
-        """Columns region, stage, year, students, lo80, hi80, lo95, hi95 (persons);
-        intervals are quantiles of path sums, not sums of quantiles."""
-        stages = self.grade_map.stage_names
-        sums = np.stack([self.values[:, :, [self.grades.index(g) for g in range(*self._span(s))], :].sum(axis=2)
-                         for s in stages], axis=2)
-        return self._summarise(sums, ["region", "stage"], [self.regions, stages])
-
-    def district_by_stage(self, name: str = "district") -> pd.DataFrame:
-        """Regions summed path by path: columns region (= ``name``), stage,
-        year, students, lo80, hi80, lo95, hi95 (persons)."""
-        stages = self.grade_map.stage_names
-        sums = np.stack([self.values[:, :, [self.grades.index(g) for g in range(*self._span(s))], :].sum(axis=(1, 2))
-                         for s in stages], axis=1)[:, None]
-        return self._summarise(sums, ["region", "stage"], [[name], stages])
-
-    def _span(self, stage: str) -> tuple[int, int]:
-        lo, hi = self.grade_map.stages[stage]
-        return lo, hi + 1
-
-    def history(self) -> pd.DataFrame:
-        """The observed enrolment the projection starts from: region, grade, year, students."""
-        index = pd.MultiIndex.from_product([self.regions, self.grades, self.hist_years], names=["region", "grade", "year"])
-        return pd.DataFrame({"students": self.hist.ravel()}, index=index).reset_index()

@@ -1,18 +1,22 @@
 """The enrolment forecast a run uses: settings, projection and its tidy tables.
 
-``project_enrolment`` fits the cohort model (weighed against no change by its
-track record), projects ``horizon`` years with Monte Carlo intervals and
-returns observed and projected pupils by grade and by stage, the district
-total included.
+``project_enrolment`` fits the cohort model, weighs it against no change by
+its track record, projects ``horizon`` years with Monte Carlo paths whose
+spread is calibrated on that record (``forecast.combine``,
+``forecast.intervals``) and returns observed and projected pupils by grade
+and by stage, the district total included.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from forecast.cohort import ESTIMATORS, CohortModel, Projection
+from forecast.cohort import ESTIMATORS, CohortModel
+from forecast.combine import combined_projection
 from forecast.grades import GradeMap
+from forecast.intervals import rests_on
+from forecast.projection import Projection
 from forecast.settings import NUMBER, RECORDS, setting
 
 #: region label of district totals in enrolment_stage.csv
@@ -80,32 +84,46 @@ class EnrolmentForecast:
         students, lo80, hi80, lo95, hi95.
     by_stage : region, stage, year, kind and the same values; region
         ``DISTRICT`` is the district total, its intervals from path sums.
-    weights : the cohort model's weight against no change, by stage.
-    projection : the paths behind the intervals.
+    weights : the cohort model's weight against no change, by stage, pooled
+        over the areas.
+    projection : the paths behind the intervals (central path first,
+        calibrated; ``Projection.values`` is (1 + paths, areas, grades, years)).
+    region_weights : {area: {stage: weight}}, each area's own weight shrunk
+        toward the pooled one.
+    intervals : per stage and lead, the number of earlier errors the
+        interval rests on, which pool they come from and the factors applied
+        to the paths' spread (``forecast.intervals.calibrate``).
     """
 
     by_grade: pd.DataFrame
     by_stage: pd.DataFrame
     weights: dict
     projection: Projection
+    region_weights: dict = field(default_factory=dict)
+    intervals: pd.DataFrame | None = None
 
     def central(self, from_year: int) -> pd.DataFrame:
         """Pupils on the central path from ``from_year``: region, grade, year, students."""
         g = self.by_grade
         return g[g.year >= from_year][["region", "grade", "year", "students"]]
 
+    def interval_errors(self) -> dict:
+        """{stage: {lead: errors}}: how many earlier errors each stage's
+        interval rests on, lead by lead (for the manifest)."""
+        return {} if self.intervals is None else rests_on(self.intervals)
+
 
 def project_enrolment(enrolment: pd.DataFrame, births: pd.DataFrame, gm: GradeMap,
                       params: ForecastParams = ForecastParams()) -> EnrolmentForecast:
-    """Fit and project (see ``CohortModel``) with the scenario's settings."""
+    """Fit and project (see ``CohortModel`` and ``forecast.combine``) with the scenario's settings."""
     model = CohortModel(enrolment, births, gm, estimator=params.estimator, k=params.window, alpha=params.alpha,
                         entry_spread=params.entry_spread)
-    fit = model.fit()
-    proj = fit.project(params.horizon, paths=params.paths, seed=params.seed, births_factor=params.births_factor,
-                       adjustments=params.adjustment_frame(), births_variant=params.births_variant)
-    by_grade, by_stage = enrolment_frames(proj)
-    weights = {stage: round(float(w), 4) for stage, w in fit.weights.weight.items()}
-    return EnrolmentForecast(by_grade, by_stage, weights, proj)
+    comb = combined_projection(model, params.horizon, paths=params.paths, seed=params.seed,
+                               births_factor=params.births_factor, adjustments=params.adjustment_frame(),
+                               births_variant=params.births_variant)
+    by_grade, by_stage = enrolment_frames(comb.projection)
+    return EnrolmentForecast(by_grade, by_stage, comb.pooled_weights(), comb.projection, comb.region_weights(),
+                             comb.intervals)
 
 
 def enrolment_frames(proj: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:

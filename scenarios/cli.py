@@ -122,7 +122,7 @@ def _check_backtest_out(args) -> None:
 
 
 def cmd_backtest(args) -> int:
-    from forecast.backtest import backtest, scores
+    from forecast.backtest import backtest, format_scores
     from forecast.grades import GradeMap
     from scenarios.inputs import read_table
 
@@ -140,12 +140,8 @@ def cmd_backtest(args) -> int:
     tmp = args.out.with_name(f".{args.out.name}.partial")
     bt.to_csv(tmp, index=False, float_format="%.3f")
     tmp.replace(args.out)
-    table = scores(bt)
-    print("stage      lead   n   MAPE model  persistence  births ratio   80% coverage")
-    for r in table.itertuples(index=False):
-        br = "n/a" if r.mape_births_ratio != r.mape_births_ratio else f"{r.mape_births_ratio:.1f}%"
-        print(f"{r.stage:<10} {r.lead:>4} {r.n:>3}   {r.mape_model:>9.1f}%  {r.mape_persistence:>10.1f}%  "
-              f"{br:>12}   {r.coverage80:>11.0f}%")
+    for line in bt.attrs.get("notes", []) + format_scores(bt):
+        print(line)
     print(args.out)
     return 0
 
@@ -213,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")
     src = b.add_mutually_exclusive_group(required=True)
     src.add_argument("--enrolment", type=Path, help="enrolment by grade CSV (region, year, grade, students)")
-    src.add_argument("--stage-totals", type=Path, help="stage totals CSV (region, year, stage, students[, entrants])")
+    src.add_argument("--stage-totals", type=Path,
+                     help="stage totals CSV (region, year, stage, students[, entrants, graduates])")
     b.add_argument("--origins", required=True, type=_origins, help="origin years, e.g. 2013-2016")
     h = fc["horizon"]
     b.add_argument("--horizon", required=True, type=_bounded_int(int(h.lo), int(h.hi), "--horizon"),

@@ -38,6 +38,8 @@ def manifest(result: RunResult, lang: str) -> dict:
         "versions": versions(),
         "seed": s.forecast.seed,
         "forecast_weights": result.forecast_weights,
+        # each area's weights, and the earlier errors each stage's interval rests on, by lead
+        "forecast_record": result.forecast_record,
         "language": lang,
         "solver": {"name": info.solver, "status": info.status, "objective": info.objective,
                    "limits_relaxed": info.relaxed,

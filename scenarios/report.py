@@ -69,7 +69,7 @@ TEXT = {
         wave_fall="{stage}：自{peak}年（{n:,.0f} 人）起下降，{last}年 {end:,.0f} 人（较{base}年{chg}）",
         wave_now="{stage}：{base}年为峰值（{n:,.0f} 人），此后下降，{last}年 {end:,.0f} 人（{chg}）",
         wave="学龄人口波峰：各年级在校生（人）", grade="年级", year="学年", pupils="在校生（人）",
-        fan="分学段在校生预测（人，含80%/95%区间）", observed="实际", central="预测中值", band80="80%区间",
+        fan="分学段在校生预测（人，含80%/95%区间）", observed="实际", central="点预测", band80="80%区间",
         band95="95%区间",
         dvs="教师需求与现有教师（不采取措施，人）", demand="需求", supply="现有在岗（含临时）", gap_fill="缺编",
         gap="分学段分学科缺口（需求−在岗，人；正数为缺编）", gap_unit="人（正为缺编）",

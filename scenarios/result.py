@@ -38,6 +38,9 @@ class RunResult:
     areas: pd.DataFrame | None = None
     #: the base year's establishment: region, stage, posts (the posts input at the base year)
     base_posts: pd.DataFrame | None = None
+    #: each area's own weights, and how many earlier errors each stage's
+    #: interval rests on, lead by lead (forecast.intervals)
+    forecast_record: dict = field(default_factory=dict)
 
     def area_names(self, lang: str) -> dict[str, str]:
         """Region code -> the name the report shows: ``name`` in Chinese,

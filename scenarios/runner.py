@@ -82,4 +82,6 @@ def _run(s: Scenario, progress, out_dir) -> RunResult:
     peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
     return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
                      inputs.hashes, timings, enrolment.weights, tables.get("areas"),
-                     tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True))
+                     tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
+                     forecast_record={"weights_by_area": enrolment.region_weights,
+                                      "interval_errors": enrolment.interval_errors()})

@@ -156,6 +156,7 @@ def _line(text: str, label: str) -> str:
 def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     """The action table, the shortfall by stage and subject and the cash cost
     on page 1, recomputed from the run's CSVs."""
+    from optimize.problem import certificates_for
     from scenarios.labels import stage_label, subject_label
     from scenarios.report import TEXT
 
@@ -172,10 +173,21 @@ def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     caps = pd.read_csv(folder / "plan_caps.csv").query("year in @years").groupby("year")[["posts", "cap"]].sum()
     assert _line(text, T["cap_row"]) == " ".join(f"{_fmt(caps.posts[y])} / {_fmt(caps.cap[y])}" for y in years)
     hires = pd.read_csv(folder / "plan_hires.csv").query("year in @years")
-    for stage in ("junior", "senior"):  # one certificate each in the default plan's first years
-        by_year = hires[hires.stage == stage].groupby("year").teachers.sum()
-        assert _line(text, T["hires_row"].format(stage=stage_label(stage, lang))) == \
-            " ".join(_fmt(by_year.get(y, 0.0)) for y in years)
+    for stage in ("junior", "senior"):
+        # a stage hiring more than one certificate level shows the total and the split by level
+        d = hires[hires.stage == stage]
+        certs = [c for c in certificates_for(stage) if c in set(d.certificate)]
+        label = T["hires_row"].format(stage=stage_label(stage, lang))
+        if len(certs) > 1:
+            label += T["hires_cert"].format(certs="/".join(stage_label(c, lang) if lang == "zh" else c
+                                                           for c in certs))
+        by = d.groupby(["certificate", "year"]).teachers.sum()
+        cells = []
+        for y in years:
+            split = [float(by.get((c, y), 0.0)) for c in certs]
+            total = _fmt(sum(split))
+            cells.append(total if len(certs) <= 1 else f"{total} ({' / '.join(_fmt(v) for v in split)})")
+        assert _line(text, label) == " ".join(cells)
     moves = pd.read_csv(folder / "plan_moves.csv").query("year in @years")
     rot = moves[moves.region_from != moves.region_to].groupby("year").teachers.sum()
     assert _line(text, T["rotation_row"]) == " ".join(_fmt(rot.get(y, 0.0)) for y in years)
