@@ -76,25 +76,73 @@ def _lessons(params: DemandParams, gm: GradeMap) -> pd.DataFrame:
     return w
 
 
+def _stage_blocks(enrolment: pd.DataFrame, gm: GradeMap):
+    """Pupils by grade as one matrix per stage: yields (keys, stage, grades,
+    pupils, present) — ``keys`` the rows' labels ([path,] region, year),
+    ``pupils`` (rows, grades of the stage; persons, 0 where absent) and
+    ``present`` whether a row has any grade of the stage. An optional
+    ``path`` column is carried as a key, so that Monte Carlo paths go
+    through in one step."""
+    keys = [k for k in ("path", "region", "year") if k in enrolment.columns]
+    wide = enrolment.set_index(keys + ["grade"]).students.unstack("grade")
+    labels = wide.index.to_frame(index=False)
+    wide = wide[sorted(wide.columns)]
+    for stage in STAGES:
+        grades = [g for g in wide.columns if gm.stage_of(g) == stage]
+        if not grades:
+            continue
+        block = wide[grades].to_numpy(dtype=float)
+        present = ~np.isnan(block).all(axis=1)
+        yield labels, stage, grades, np.nan_to_num(block), present
+
+
+def _lesson_matrix(lessons: pd.DataFrame, grades: list[int]) -> tuple[list[str], np.ndarray]:
+    """(subjects, lessons per week per class as a grades x subjects matrix)."""
+    w = lessons[lessons.grade.isin(grades)]
+    subjects = sorted(w.subject.unique())
+    m = w.pivot_table(index="grade", columns="subject", values="lessons", aggfunc="sum")
+    return subjects, m.reindex(index=grades, columns=subjects).fillna(0.0).to_numpy(float)
+
+
+def _long(parts: list[tuple[pd.DataFrame, str, list[str], np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Stack (labels, stage, subjects, demand (rows x subjects), present) into
+    the tidy frame ([path,] region, stage, subject, year, demand)."""
+    frames = []
+    for labels, stage, subjects, d, present in parts:
+        rows = labels[present]
+        n, J = len(rows), len(subjects)
+        f = rows.loc[rows.index.repeat(J)].reset_index(drop=True)
+        f["stage"] = stage
+        f["subject"] = np.tile(np.array(subjects, dtype=object), n)
+        f["demand"] = d[present].ravel()
+        frames.append(f)
+    keys = (["path"] if "path" in parts[0][0].columns else []) + KEYS if parts else KEYS
+    if not frames:
+        return pd.DataFrame(columns=keys + ["demand"])
+    return pd.concat(frames, ignore_index=True)[keys + ["demand"]].sort_values(keys, ignore_index=True)
+
+
 def ratio_demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = DemandParams()) -> pd.DataFrame:
     """Teachers = pupils / staff ratio x teacher share, split into subjects by
     each subject's share of the stage's pupil-lessons.
 
-    Returns columns region, stage, subject, year, demand (FTE).
+    ``enrolment``: region, grade, year, students (persons), and optionally
+    ``path`` (Monte Carlo paths, carried as a key). Returns columns
+    [path,] region, stage, subject, year, demand (FTE).
     """
-    e = _with_stage(enrolment, gm)
-    stage_total = e.groupby(["region", "stage", "year"], as_index=False)["students"].sum()
-    stage_total["teachers"] = stage_total.students / stage_total.stage.map(params.staff_ratio) * params.teacher_share
-    school = e[e.stage != "preschool"].merge(_lessons(params, gm)[["grade", "subject", "lessons"]], on="grade")
-    school["pupil_lessons"] = school.students * school.lessons
-    share = school.groupby(["region", "stage", "year", "subject"], as_index=False)["pupil_lessons"].sum()
-    share["share"] = share.pupil_lessons / share.groupby(["region", "stage", "year"])["pupil_lessons"].transform("sum")
-    pre = stage_total[stage_total.stage == "preschool"][["region", "stage", "year"]].assign(
-        subject=PRESCHOOL_SUBJECT, share=1.0)
-    shares = pd.concat([share[["region", "stage", "year", "subject", "share"]], pre], ignore_index=True)
-    out = shares.merge(stage_total, on=["region", "stage", "year"])
-    out["demand"] = out.teachers * out.share
-    return out[KEYS + ["demand"]].sort_values(KEYS, ignore_index=True)
+    lessons = _lessons(params, gm)
+    parts = []
+    for labels, stage, grades, pupils, present in _stage_blocks(enrolment, gm):
+        teachers = pupils.sum(axis=1) / params.staff_ratio[stage] * params.teacher_share
+        if stage == "preschool":
+            parts.append((labels, stage, [PRESCHOOL_SUBJECT], teachers[:, None], present))
+            continue
+        subjects, L = _lesson_matrix(lessons, grades)
+        pupil_lessons = pupils @ L
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = pupil_lessons / pupil_lessons.sum(axis=1, keepdims=True)
+        parts.append((labels, stage, subjects, teachers[:, None] * share, present))
+    return _long(parts)
 
 
 def classes(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = DemandParams()) -> pd.DataFrame:
@@ -103,10 +151,18 @@ def classes(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = Demand
     Returns columns region, grade, stage, year, students, classes.
     """
     e = _with_stage(enrolment, gm)
-    cap = np.where(e.stage == "preschool", e.grade.map(params.kindergarten_class_size),
-                   e.stage.map(params.class_size))
-    e["classes"] = np.ceil(np.round(e.students.to_numpy(float) / cap.astype(float), 9)).astype(int)
+    cap = np.array([_class_cap(g, s, params) for g, s in zip(e.grade, e.stage)], dtype=float)
+    e["classes"] = _whole_classes(e.students.to_numpy(float), cap).astype(int)
     return e
+
+
+def _class_cap(grade: int, stage: str, params: DemandParams) -> float:
+    return params.kindergarten_class_size[grade] if stage == "preschool" else params.class_size[stage]
+
+
+def _whole_classes(pupils: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    # rounded first: 90 pupils in classes of 45 is 2 classes, not 3 by a rounding error
+    return np.ceil(np.round(pupils / cap, 9))
 
 
 def class_demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = DemandParams()) -> pd.DataFrame:
@@ -114,17 +170,23 @@ def class_demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = D
 
     Senior-secondary course selection adds teaching groups per subject
     (``selection_groups``); kindergarten needs teachers per class.
-    Returns columns region, stage, subject, year, demand (FTE).
+    ``enrolment`` as for ``ratio_demand`` (an optional ``path`` key).
+    Returns columns [path,] region, stage, subject, year, demand (FTE).
     """
-    c = classes(enrolment, gm, params)
-    school = c[c.stage != "preschool"].merge(_lessons(params, gm)[["grade", "subject", "lessons"]], on="grade")
-    groups = school.classes * (1 + school.subject.map(params.selection_groups).fillna(0.0).where(
-        school.stage == "senior", 0.0))
-    school["demand"] = groups * school.lessons / school.stage.map(params.load)
-    pre = c[c.stage == "preschool"].assign(subject=PRESCHOOL_SUBJECT)
-    pre["demand"] = pre.classes * params.kindergarten_teachers_per_class
-    both = pd.concat([school, pre], ignore_index=True)
-    return both.groupby(KEYS, as_index=False)["demand"].sum().sort_values(KEYS, ignore_index=True)
+    lessons = _lessons(params, gm)
+    parts = []
+    for labels, stage, grades, pupils, present in _stage_blocks(enrolment, gm):
+        cap = np.array([_class_cap(g, stage, params) for g in grades], dtype=float)
+        n_classes = _whole_classes(pupils, cap[None, :])
+        if stage == "preschool":
+            d = n_classes.sum(axis=1) * params.kindergarten_teachers_per_class
+            parts.append((labels, stage, [PRESCHOOL_SUBJECT], d[:, None], present))
+            continue
+        subjects, L = _lesson_matrix(lessons, grades)
+        groups = np.array([1 + (params.selection_groups.get(j, 0.0) if stage == "senior" else 0.0)
+                           for j in subjects])
+        parts.append((labels, stage, subjects, (n_classes @ L) * groups / params.load[stage], present))
+    return _long(parts)
 
 
 def demand(enrolment: pd.DataFrame, gm: GradeMap, params: DemandParams = DemandParams()) -> pd.DataFrame:

@@ -64,3 +64,22 @@ def test_methods_agree_when_classes_are_full_and_loads_standard():
     assert class_demand(part, GM).demand.sum() == pytest.approx(by_class)
     assert ratio_demand(part, GM, DemandParams(staff_ratio={**DemandParams().staff_ratio, "primary": ratio},
                                                teacher_share=1.0)).demand.sum() == pytest.approx(by_ratio * 406 / 450)
+
+
+@pytest.mark.parametrize("method", ["ratio", "class"])
+def test_paths_go_through_in_one_step_as_they_would_one_by_one(method):
+    # two Monte Carlo paths of two areas: the path column is a key like any other
+    frames = []
+    for path, scale in ((1, 1.0), (2, 1.37)):
+        for region in ("a", "b"):
+            e = pd.DataFrame({"region": region, "grade": [-1, 1, 3, 7, 8, 10], "year": 2025,
+                              "students": [88 * scale, 380 * scale, 190 * scale, 101 * scale, 100, 333 * scale]})
+            frames.append(e.assign(path=path))
+    both = pd.concat(frames, ignore_index=True)
+    params = DemandParams(method=method, selection_groups={"science": 0.5} if method == "class" else {})
+    together = (ratio_demand if method == "ratio" else class_demand)(both, GM, params)
+    assert list(together.columns) == ["path", "region", "stage", "subject", "year", "demand"]
+    for path, one in both.groupby("path"):
+        alone = (ratio_demand if method == "ratio" else class_demand)(one.drop(columns="path"), GM, params)
+        got = together[together.path == path].drop(columns="path").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone)
