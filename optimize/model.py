@@ -85,9 +85,6 @@ def define_variables(m: StaffingModel) -> None:
     for r, (s, j), t in itertools.product(regions, cells, years):
         for c in hiring_certificates(s, par.hiring_certificates):
             m.hires[(r, s, j, c, t)] = _var(m, "hire", len(m.hires), cat)
-        m.temporary[(r, s, j, t)] = _var(m, "temp", len(m.temporary), pulp.LpContinuous)
-        m.shortfall[(r, s, j, t)] = _var(m, "short", len(m.shortfall), pulp.LpContinuous)
-        m.surplus[(r, s, j, t)] = _var(m, "surplus", len(m.surplus), pulp.LpContinuous)
     subjects_of = {}
     for s, j in cells:
         subjects_of.setdefault(s, []).append(j)
@@ -118,6 +115,21 @@ def define_variables(m: StaffingModel) -> None:
             m.rotation_in[(r, s, j, c, t)] = _var(m, "rin", len(m.rotation_in), cat)
     for r, s, t in itertools.product(regions, inp.stages, years):
         m.posts[(r, s, t)] = _var(m, "posts", len(m.posts), pulp.LpContinuous)
+
+
+def cover_keys(inputs: PlanInputs) -> list[tuple]:
+    """The (r, s, j, t) cells of the demand balance, in model order."""
+    return [(r, s, j, t) for r, (s, j), t in itertools.product(inputs.regions, inputs.cells(), inputs.years)]
+
+
+def define_cover_variables(m: StaffingModel) -> None:
+    """Temporary cover, shortfall and surplus per (r, s, j, t) (FTE): what
+    closes each cell's demand balance once the stock is set. The stochastic
+    plan (``optimize.stochastic``) replaces them by recourse per path."""
+    for r, s, j, t in cover_keys(m.inputs):
+        m.temporary[(r, s, j, t)] = _var(m, "temp", len(m.temporary), pulp.LpContinuous)
+        m.shortfall[(r, s, j, t)] = _var(m, "short", len(m.shortfall), pulp.LpContinuous)
+        m.surplus[(r, s, j, t)] = _var(m, "surplus", len(m.surplus), pulp.LpContinuous)
 
 
 def define_staff_totals(m: StaffingModel) -> None:
@@ -361,6 +373,7 @@ def create_model(inputs: PlanInputs, params: PlanParams, elastic: bool = False) 
     ``elastic``: give every limit that can be broken a priced slack."""
     m = StaffingModel(inputs, params, pulp.LpProblem("staffing", pulp.LpMinimize), elastic)
     define_variables(m)
+    define_cover_variables(m)
     define_staff_totals(m)
     define_stock_balance_constraints(m)
     define_demand_balance_constraints(m)

@@ -25,6 +25,7 @@ def may_teach(certificate: str, stage: str) -> bool:
 
 
 HIRING_RULES = ("any", "own", "upper")
+STOCHASTIC = {"stochastic": (True,)}
 
 
 def hiring_certificates(stage: str, rule: str) -> tuple[str, ...]:
@@ -96,6 +97,26 @@ class PlanParams:
     key_share_floor: float | None = setting(kind=NUMBER, lo=0.0, hi=1.0, unit="share of experienced staff",
                                             doc="each area's key teachers (骨干) at least this share, met by "
                                                 "rotation (not set: no floor)")
+    # the stochastic plan (optimize.stochastic): posts and permanent hires decided once for many
+    # forecast paths, temporary cover and what is left short or surplus per path
+    stochastic: bool = setting(False, doc="also plan for the forecast's uncertainty: posts and hires that hold "
+                                          "up on many enrolment paths, judged on fresh paths against the plan "
+                                          "for the central path")
+    paths: int = setting(50, lo=2, hi=2000, unit="paths", only_with=STOCHASTIC,
+                         doc="forecast paths the stochastic plan is solved over (drawn from forecast.paths)")
+    commit_years: int = setting(3, lo=1, hi=30, unit="years", only_with=STOCHASTIC,
+                                doc="plan years whose posts and hires are the decision now (the budget's horizon); "
+                                    "later years' are provisional")
+    seed: int = setting(0, lo=0, hi=2**32 - 1, only_with=STOCHASTIC,
+                        doc="random seed of the paths the stochastic plan draws and is judged on")
+    eval_paths: int = setting(1000, lo=100, hi=100_000, unit="paths", only_with=STOCHASTIC,
+                              doc="fresh forecast paths (another seed) both plans are judged on")
+    evpi_paths: int = setting(20, lo=0, hi=1000, unit="paths", only_with=STOCHASTIC,
+                              doc="of those, paths planned with perfect foresight for the value of perfect "
+                                  "information (0: not estimated)")
+    shortfall_threshold: float = setting(100.0, lo=0, hi=1e7, unit="FTE", only_with=STOCHASTIC,
+                                         doc="shortfall of a stage in a year that the planner wants to stay "
+                                             "under: how likely each plan is to exceed it")
 
 
 @dataclass

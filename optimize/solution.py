@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimize.model import StaffingModel
+from optimize.model import StaffingModel, cover_keys
 from optimize.problem import Retention, lookup
 
 STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
@@ -15,6 +15,10 @@ def _val(v) -> float:
     x = v.varValue
     # every variable is non-negative; solvers return -1e-12 and the like
     return 0.0 if x is None else max(0.0, float(x))
+
+
+def _cover(variables: dict, key) -> float:
+    return _val(variables[key]) if key in variables else 0.0
 
 
 def _retention_exits(m: StaffingModel) -> dict:
@@ -40,7 +44,9 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     inp = m.inputs
     stock_start, exits = _retention_exits(m)
     dem = lookup(inp.demand, ["region", "stage", "subject", "year"], "demand")
-    agg = {k: dict(hires=0.0, moves_in=0.0, moves_out=0.0, stock_end=0.0) for k in m.temporary}
+    # a stochastic plan's first stage has no cover variables: its cover is per path (optimize.stochastic)
+    keys = list(m.temporary) or cover_keys(inp)
+    agg = {k: dict(hires=0.0, moves_in=0.0, moves_out=0.0, stock_end=0.0) for k in keys}
     for (r, s, j, c, t), v in m.hires.items():
         agg[(r, s, j, t)]["hires"] += _val(v)
     for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():
@@ -56,8 +62,8 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     rows = []
     for key, a in agg.items():
         rows.append((*key[:3], key[3], dem.get(key, 0.0), stock_start[key], exits[key], a["hires"],
-                     a["moves_in"], a["moves_out"], a["stock_end"], _val(m.temporary[key]),
-                     _val(m.shortfall[key]), _val(m.surplus[key])))
+                     a["moves_in"], a["moves_out"], a["stock_end"], _cover(m.temporary, key),
+                     _cover(m.shortfall, key), _cover(m.surplus, key)))
     staff = pd.DataFrame(rows, columns=STAFF_COLUMNS).sort_values(["region", "stage", "subject", "year"],
                                                                  ignore_index=True)
     hires = pd.DataFrame([(r, s, j, c, t, _val(v)) for (r, s, j, c, t), v in m.hires.items()],

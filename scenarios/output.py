@@ -47,6 +47,7 @@ def manifest(result: RunResult, lang: str) -> dict:
         "violations": int(len(result.plan.violations)),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
         "summary": result.summary(),
+        **({} if result.stochastic is None else {"stochastic": result.stochastic.figures()}),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from optimize.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.summary import summarise
+
+if TYPE_CHECKING:
+    from scenarios.stochastic import StochasticResult
 
 
 def area_caps(posts: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +45,8 @@ class RunResult:
     #: each area's own weights, and how many earlier errors each stage's
     #: interval rests on, lead by lead (forecast.intervals)
     forecast_record: dict = field(default_factory=dict)
+    #: the stochastic plan and both plans judged on fresh paths (``plan.stochastic``), or None
+    stochastic: "StochasticResult | None" = None
 
     def area_names(self, lang: str) -> dict[str, str]:
         """Region code -> the name the report shows: ``name`` in Chinese,
@@ -68,6 +74,8 @@ class RunResult:
             "plan_staff": self.plan.staff, "plan_posts": posts.drop(columns="cap"), "plan_caps": area_caps(posts),
             "plan_moves": self.plan.moves, "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
             "plan_violations": self.plan.violations, "plan_key": self.plan.key,
+            **({} if self.stochastic is None else {"plan_stochastic": self.stochastic.decisions(self.plan),
+                                                   "plan_risk": self.stochastic.risk()}),
         }
 
     def summary(self) -> dict:

@@ -19,8 +19,10 @@ from threadpoolctl import threadpool_limits
 from optimize.plan import solve_plan
 from optimize.problem import adjust_cap, plan_inputs
 from optimize.solve import solver_log
+from scenarios.engine import SERIAL, engine
 from scenarios.result import RunResult
 from scenarios.schema import Scenario
+from scenarios.stochastic import stochastic_step
 from scenarios.validate import check_scenario
 
 __all__ = ["run", "RunResult", "DISTRICT"]
@@ -34,15 +36,19 @@ NUMERIC_THREADS = 1
 
 
 def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str | Path | None = None,
-        verbose: bool = False) -> RunResult:
+        verbose: bool = False, scheduler: str | None = SERIAL) -> RunResult:
     """Run one scenario end to end. ``progress`` is an optional callable(str);
     ``out_dir``, where the run will be written, is checked with the inputs;
-    ``verbose`` lets the solver print its log (quiet otherwise)."""
+    ``verbose`` lets the solver print its log (quiet otherwise).
+    ``scheduler``: where a stochastic plan's wait-and-see solves run
+    (``scenarios.engine``: "serial", the default, in this process; None a
+    local Dask cluster; or a Dask scheduler's address); the results are the
+    same wherever they run."""
     with threadpool_limits(limits=NUMERIC_THREADS), solver_log(verbose):
-        return _run(s, progress, out_dir)
+        return _run(s, progress, out_dir, scheduler)
 
 
-def _run(s: Scenario, progress, out_dir) -> RunResult:
+def _run(s: Scenario, progress, out_dir, scheduler=SERIAL) -> RunResult:
     say = progress or (lambda msg: None)
     timings = {}
     t0 = time.perf_counter()
@@ -74,14 +80,24 @@ def _run(s: Scenario, progress, out_dir) -> RunResult:
     if plan_params.key_share_floor is not None:
         roster = tables["roster"]
         key_supply = project_supply(roster[roster.key == 1], base, years[-1], supply_params)
-    plan = solve_plan(plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply), plan_params)
+    inputs_plan = plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply)
+    plan = solve_plan(inputs_plan, plan_params)
     timings["plan"] = time.perf_counter() - t
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
+    stochastic = None
+    if plan_params.stochastic:
+        say(f"stochastic plan over {plan_params.paths} paths, judged on {plan_params.eval_paths}")
+        t = time.perf_counter()
+        with engine(scheduler, progress=False) as e:
+            stochastic = stochastic_step(inputs_plan, plan, enrolment, tables, gm, s.forecast, s.demand, plan_params,
+                                         map=e.map)
+        timings["stochastic"] = time.perf_counter() - t
     by_stage = enrolment.by_stage
     peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
     return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
                      inputs.hashes, timings, enrolment.weights, tables.get("areas"),
                      tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
                      forecast_record={"weights_by_area": enrolment.region_weights,
-                                      "interval_errors": enrolment.interval_errors()})
+                                      "interval_errors": enrolment.interval_errors()},
+                     stochastic=stochastic)
