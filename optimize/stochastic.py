@@ -302,11 +302,12 @@ class StochasticPlan:
         return self.staff.set_index(CELL).stock_end
 
 
-def solve_stochastic(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
-                     form: str | None = None) -> StochasticPlan:
-    """Build and solve the stochastic plan over the columns of ``demand``;
+def solved_model(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
+                 form: str | None = None) -> tuple[StochasticModel, SolveInfo, float]:
+    """Build and solve the stochastic model over the columns of ``demand``;
     as ``solve_plan``, hard limits first and elastic only when no plan meets
-    them all. Raises ``NoPlan`` unless the optimum is proven."""
+    them all. Returns the model, how it was solved and the build time (s).
+    Raises ``NoPlan`` unless the optimum is proven."""
     t0 = time.perf_counter()
     m = create_stochastic_model(inputs, params, demand, form)
     build = time.perf_counter() - t0
@@ -319,17 +320,29 @@ def solve_stochastic(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
         build += time.perf_counter() - t1
         info = solve_model(m, params.solver)
         info.seconds += hard
+    return m, info, build
+
+
+def read_plan(m: StochasticModel, info: SolveInfo, build_seconds: float) -> StochasticPlan:
+    """The solved model's first stage as tidy frames (see ``StochasticPlan``)."""
     frames = assign_solution(m)
     staff = frames["staff"]
-    stock = staff.set_index(CELL).stock_end.reindex(pd.MultiIndex.from_tuples(m.cells, names=CELL)).to_numpy()
-    temporary, short, surplus = recourse(stock, m.demand, params)
+    index = pd.MultiIndex.from_tuples(m.cells, names=CELL)
+    stock = staff.set_index(CELL).stock_end.reindex(index).to_numpy()
+    temporary, short, surplus = recourse(stock, m.demand, m.params)
     mean = pd.DataFrame({"demand": m.demand.mean(axis=1), "temporary": temporary.mean(axis=1),
-                         "shortfall": short.mean(axis=1), "surplus": surplus.mean(axis=1)},
-                        index=pd.MultiIndex.from_tuples(m.cells, names=CELL))
+                         "shortfall": short.mean(axis=1), "surplus": surplus.mean(axis=1)}, index=index)
     staff = staff.set_index(CELL)
     staff[mean.columns] = mean.reindex(staff.index)
     return StochasticPlan(staff.reset_index(), assign_duals(m, frames["posts"]), frames["moves"], frames["hires"],
-                          violations(m), info, build, m.demand.shape[1], m.form)
+                          violations(m), info, build_seconds, m.demand.shape[1], m.form)
+
+
+def solve_stochastic(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
+                     form: str | None = None) -> StochasticPlan:
+    """The stochastic plan over the columns of ``demand`` ((cells, K) FTE,
+    rows in ``cover_keys(inputs)`` order): ``solved_model``, then ``read_plan``."""
+    return read_plan(*solved_model(inputs, params, demand, form))
 
 
 # --- judging plans on paths -----------------------------------------------------------------------
@@ -347,13 +360,14 @@ def first_stage_cost(staff: pd.DataFrame, moves: pd.DataFrame, hires: pd.DataFra
 class PathCosts:
     """One plan judged on paths. ``cost``, ``cash`` (paths,): the objective
     (yuan-equivalent: cash plus the weights on shortfall and surplus) and the
-    cash (yuan) over all plan years; ``cost_by_year`` (years, paths);
+    cash (yuan) over all plan years; ``cost_by_year``, ``cash_by_year`` (years, paths);
     ``shortfall``, ``temporary``, ``surplus`` (stages, years, paths) summed
     over areas and subjects (FTE); ``stages``, ``years`` their labels."""
 
     cost: np.ndarray
     cash: np.ndarray
     cost_by_year: np.ndarray
+    cash_by_year: np.ndarray
     shortfall: np.ndarray
     temporary: np.ndarray
     surplus: np.ndarray
@@ -391,9 +405,9 @@ def judge(stock: pd.Series, fixed_cost: pd.Series, demand: np.ndarray, cells: li
         np.add.at(out, (si, yi), x)
         return out
 
-    cash = float(fixed_cost.sum()) + cover_cash.sum(axis=0)
-    return PathCosts(by_year.sum(axis=0), cash, by_year, stage_year(short), stage_year(temporary),
-                     stage_year(surplus), stages, years)
+    cash_by_year = cover_cash + fixed_cost.reindex(years).to_numpy(float)[:, None]
+    return PathCosts(by_year.sum(axis=0), cash_by_year.sum(axis=0), by_year, cash_by_year, stage_year(short),
+                     stage_year(temporary), stage_year(surplus), stages, years)
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:

@@ -63,6 +63,12 @@ def _settings_problems(s: Scenario) -> list[str]:
     errs = []
     if plan.years is not None and plan.years > fc.horizon:
         errs.append(f"{s.path}: plan.years ({plan.years}) is beyond forecast.horizon ({fc.horizon})")
+    if plan.stochastic and plan.paths > fc.paths:
+        errs.append(f"{s.path}: plan.paths ({plan.paths}) is more than the forecast's paths (forecast.paths = "
+                    f"{fc.paths}); the stochastic plan draws its paths from the forecast's")
+    if plan.stochastic and plan.evpi_paths > plan.eval_paths:
+        errs.append(f"{s.path}: plan.evpi_paths ({plan.evpi_paths}) is more than plan.eval_paths "
+                    f"({plan.eval_paths}); perfect information is judged on some of the fresh paths")
     return errs
 
 
