@@ -410,7 +410,8 @@ def judge(stock: pd.Series, fixed_cost: pd.Series, demand: np.ndarray, cells: li
                      stage_year(temporary), stage_year(surplus), stages, years)
 
 
-def _mean_se(x: np.ndarray) -> tuple[float, float]:
+def mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Mean and its standard error over paths (sample standard deviation / √n)."""
     x = np.asarray(x, dtype=float)
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
@@ -439,7 +440,7 @@ class Evaluation:
         return int(self.stochastic.cost.shape[0])
 
     def _paired(self, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-        return _mean_se(a - b)
+        return mean_se(a - b)
 
     def figures(self) -> dict:
         s, c = self.stochastic, self.central
@@ -449,11 +450,11 @@ class Evaluation:
         cash, cash_se = self._paired(c.cash, s.cash)
         fte, fte_se = self._paired(c.shortfall_total, s.shortfall_total)
         fte_c, fte_c_se = self._paired(c.shortfall[:, :k].sum(axis=(0, 1)), s.shortfall[:, :k].sum(axis=(0, 1)))
-        evpi, evpi_se = _mean_se(self.evpi) if self.evpi is not None and len(self.evpi) else (float("nan"),) * 2
+        evpi, evpi_se = mean_se(self.evpi) if self.evpi is not None and len(self.evpi) else (float("nan"),) * 2
         out = {
             "eval_paths": self.paths,
-            "cost_stochastic_yuan": _mean_se(s.cost)[0], "cost_stochastic_se_yuan": _mean_se(s.cost)[1],
-            "cost_central_yuan": _mean_se(c.cost)[0], "cost_central_se_yuan": _mean_se(c.cost)[1],
+            "cost_stochastic_yuan": mean_se(s.cost)[0], "cost_stochastic_se_yuan": mean_se(s.cost)[1],
+            "cost_central_yuan": mean_se(c.cost)[0], "cost_central_se_yuan": mean_se(c.cost)[1],
             "vss_yuan": vss, "vss_se_yuan": vss_se, "vss_cash_yuan": cash, "vss_cash_se_yuan": cash_se,
             "vss_fte": fte, "vss_se_fte": fte_se,
             "vss_commit_yuan": vss_c, "vss_commit_se_yuan": vss_c_se,

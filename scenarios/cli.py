@@ -20,6 +20,8 @@ EXIT_BAD_INPUT = 2
 EXIT_NO_PLAN = 1
 #: fewer paths than this give no meaningful 80% interval to score
 MIN_PATHS = 20
+SCHEDULER_HELP_RUN = ("where a stochastic plan's wait-and-see solves run: a Dask scheduler's address (default: a "
+                      "local cluster, one worker per core, started only when needed; 'serial': in this process)")
 
 
 def _progress():
@@ -34,16 +36,26 @@ def cmd_run(args) -> int:
     from scenarios.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
-    result = run(scenario, progress=_progress(), out_dir=args.out, verbose=args.verbose)
+    result = run(scenario, progress=_progress(), out_dir=args.out, verbose=args.verbose, scheduler=args.scheduler)
     folder = write_run(result, args.out, args.lang)
     s = result.summary()
     print(f"{scenario.name}: shortfall {s['years'][0]}-{s['years'][-1]} with no action "
           f"{s['shortfall_no_action']:,.0f} FTE-years, after the plan {s['shortfall_after_plan']:,.0f}; "
-          f"solver {result.plan.info.solver} {result.plan.info.status}")
+          f"solver {result.plan.info.solver} {result.plan.info.status}" + _stochastic_line(result))
     if len(result.plan.violations):
         print(f"warning: the plan breaks {len(result.plan.violations)} hard limits; see plan_violations.csv")
     print(folder)
     return 0
+
+
+def _stochastic_line(result) -> str:
+    """The stochastic plan in a clause of the summary line (empty without one)."""
+    if result.stochastic is None:
+        return ""
+    f = result.stochastic.figures()
+    return (f"; robust plan over {f['paths']} paths, on {f['eval_paths']:,} fresh paths: expected shortfall "
+            f"{f['shortfall_stochastic_fte']:,.0f} FTE-years against {f['shortfall_central_fte']:,.0f}, VSS "
+            f"{f['vss_yuan'] / 1e8:,.2f} ± {f['vss_se_yuan'] / 1e8:,.2f} (100m yuan-equivalent)")
 
 
 def cmd_compare(args) -> int:
@@ -78,7 +90,7 @@ def cmd_rerun(args) -> int:
         out = args.manifest.resolve().parent.parent
         if (out / "comparison.csv").exists():
             out = out.parent
-    result = run(scenario, progress=_progress(), out_dir=out, verbose=args.verbose)
+    result = run(scenario, progress=_progress(), out_dir=out, verbose=args.verbose, scheduler=args.scheduler)
     folder = write_run(result, out, args.lang or "zh")
     print(folder)
     return 0
@@ -185,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="runs", type=Path, help="folder for run folders (default: ./runs)")
     r.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
     r.add_argument("--verbose", action="store_true", help="show the solver's log")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
     r.set_defaults(func=cmd_run)
     c = sub.add_parser("compare", help="run several scenarios and compare them (default: the scenario library)")
     c.add_argument("scenarios", nargs="*", type=Path, help="scenario TOML files; the first is the reference")
@@ -204,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--out", default=None, type=Path, help="folder for the new run (default: beside the old one)")
     rr.add_argument("--lang", default=None, choices=("zh", "en"))
     rr.add_argument("--verbose", action="store_true", help="show the solver's log")
+    rr.add_argument("--scheduler", default=None, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
     rr.set_defaults(func=cmd_rerun)
     b = sub.add_parser("backtest", help="project from past origins and compare with what happened")
     b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")

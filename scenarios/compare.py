@@ -11,10 +11,12 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from forecast.grades import STAGES
 from optimize.plan import plan_costs
+from optimize.stochastic import mean_se
 from scenarios.engine import SERIAL, engine
 from scenarios.folders import safe_name
 from scenarios.result import RunResult
@@ -87,6 +89,45 @@ def summary_row(result: RunResult, name: str) -> dict:
     }
 
 
+def plan_rows(result: RunResult, name: str) -> list[dict]:
+    """A stochastic run's two plans side by side, both judged on the run's
+    fresh forecast paths (``plan.eval_paths``): the plan for the central
+    path and the stochastic (robust) plan. Per plan: hires and post-years in
+    the years decided now (``commit_years``; persons, posts); expected
+    shortfall over all plan years and over the years decided now, and the
+    latter's 90th percentile (FTE-years); the worst chance, over stages and
+    years decided now, that a stage's shortfall in a year exceeds the
+    threshold; expected objective (yuan-equivalent) and cash (yuan) with
+    standard errors; on the stochastic row VSS and EVPI. None for a run
+    without a stochastic plan."""
+    st = result.stochastic
+    if st is None:
+        return []
+    ev, f = st.evaluation, st.figures()
+    k = ev.commit_years
+    rows = []
+    for label, pc, plan in (("central", ev.central, result.plan), ("stochastic", ev.stochastic, st.plan)):
+        years = pc.years[:k]
+        now = pc.shortfall[:, :k].sum(axis=(0, 1))
+        rows.append({
+            "scenario": name, "plan": label, "paths": st.plan.paths if label == "stochastic" else 1,
+            "eval_paths": ev.paths, "commit_years": k,
+            "hires_committed": float(plan.hires[plan.hires.year.isin(years)].teachers.sum()),
+            "post_years_committed": float(plan.posts[plan.posts.year.isin(years)].posts.sum()),
+            "shortfall": float(pc.shortfall_total.mean()), "shortfall_committed": float(now.mean()),
+            "shortfall_committed_q90": float(np.quantile(now, 0.9)),
+            "p_exceed_worst": float((pc.shortfall[:, :k] > ev.threshold).mean(axis=2).max()),
+            "threshold": ev.threshold,
+            "cost": mean_se(pc.cost)[0], "cost_se": mean_se(pc.cost)[1], "cash": mean_se(pc.cash)[0],
+            "cash_se": mean_se(pc.cash)[1],
+            "vss_yuan": f["vss_yuan"] if label == "stochastic" else float("nan"),
+            "vss_se_yuan": f["vss_se_yuan"] if label == "stochastic" else float("nan"),
+            "evpi_yuan": f["evpi_yuan"] if label == "stochastic" else float("nan"),
+            "evpi_se_yuan": f["evpi_se_yuan"] if label == "stochastic" else float("nan"),
+        })
+    return rows
+
+
 @dataclass
 class Comparison:
     """Several runs side by side. ``names`` are unique labels in run order
@@ -110,9 +151,19 @@ class Comparison:
         """scenario, year and cost by item (yuan)."""
         return pd.concat([costs_by_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
 
+    @property
+    def plans(self) -> pd.DataFrame:
+        """Each stochastic run's central and stochastic plans side by side
+        (see ``plan_rows``); empty when no run planned for uncertainty."""
+        return pd.DataFrame([row for r, n in zip(self.results, self.names) for row in plan_rows(r, n)])
+
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {"comparison": self.summary, "comparison_by_stage_year": self.stage_year,
-                "comparison_costs": self.costs}
+        out = {"comparison": self.summary, "comparison_by_stage_year": self.stage_year,
+               "comparison_costs": self.costs}
+        plans = self.plans
+        if len(plans):
+            out["comparison_stochastic"] = plans
+        return out
 
 
 def unique_names(results: list[RunResult]) -> list[str]:
@@ -146,8 +197,9 @@ def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = 
         results = []
         for i, s in enumerate(scenarios, 1):
             say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
-            results.append(run(s, progress=say, verbose=verbose))
+            results.append(run(s, progress=say, verbose=verbose, scheduler=scheduler))
     else:
+        # each run is one task; inside it, a stochastic plan's solves run one after another
         with engine(scheduler, progress=progress is not None) as e:
-            results = e.map(partial(run, verbose=verbose), scenarios)
+            results = e.map(partial(run, verbose=verbose, scheduler=SERIAL), scenarios)
     return Comparison(results, unique_names(results))

@@ -39,7 +39,14 @@ TEXT = {
         short_stage="规划期剩余缺编，按学段（人·年）", ranked="新招聘、编制使用与临时代课（规划期合计，按大小排序）",
         hires="新招聘（人）", post_years="编制使用（个·年）", temporary="临时代课（人·年）",
         cost="规划期现金成本（亿元）", surplus="期末超编（人）", moves="流动（人）",
-        stage_moves="跨学段", region_moves="跨片区", year="学年"),
+        stage_moves="跨学段", region_moves="跨片区", year="学年",
+        robust="稳健方案与按点预测的方案", robust_sub="两个方案都在各自情景 {e} 条新的预测路径上检验",
+        robust_plan={"central": "按点预测的方案", "stochastic": "稳健方案（{k} 条路径）"},
+        robust_cols=["方案", "本次决策\n新招聘\n（人）", "本次决策\n编制使用\n（个·年）", "本次决策\n期望缺编\n（人·年）",
+                     "本次决策\n缺编90%\n分位（人·年）", "规划期\n期望缺编\n（人·年）", "缺编超过\n警戒线的\n最高概率",
+                     "期望现金\n成本\n（亿元）", "期望目标值\n（亿元当量）", "VSS\n（亿元当量）", "EVPI\n（亿元当量）"],
+        robust_chart="全区缺编的90%分位，按年（人）", robust_note="“本次决策”为规划前 {k} 年；警戒线为某学段某年缺编 {t} 人。"
+                     "目标值含缺编与超编的惩罚权重，不是现金；±为路径间的标准误。"),
     "en": dict(
         title="Scenario comparison", table="Scenarios at a glance (plan years {y0}–{y1})",
         diff="Change against “{ref}” (positive = more)",
@@ -56,7 +63,19 @@ TEXT = {
         hires="Hires (persons)", post_years="Posts used (post-years)", temporary="Temporary cover (FTE-years)",
         cost="Cash cost over the plan (100m yuan)",
         surplus="Surplus in the last plan year (FTE)", moves="Moves (persons)",
-        stage_moves="between stages", region_moves="between areas", year="School year"),
+        stage_moves="between stages", region_moves="between areas", year="School year",
+        robust="Robust and point-forecast plans side by side",
+        robust_sub="both plans judged on the scenario's {e} fresh forecast paths",
+        robust_plan={"central": "plan for the point forecast", "stochastic": "robust plan ({k} paths)"},
+        robust_cols=["Plan", "Hires\ndecided now\n(persons)", "Post-years\ndecided now", "Shortfall\ndecided now\n"
+                     "(expected,\nFTE-yrs)", "Shortfall\ndecided now\n(90th pct,\nFTE-yrs)",
+                     "Shortfall\nall years\n(expected,\nFTE-yrs)", "Worst chance\nabove the\nthreshold",
+                     "Cash\n(expected,\n100m yuan)", "Objective\n(expected,\n100m yuan-eq)",
+                     "VSS\n(100m\nyuan-eq)", "EVPI\n(100m\nyuan-eq)"],
+        robust_chart="District shortfall, 90th percentile by year (FTE)",
+        robust_note="\"Decided now\": the first {k} plan years; threshold: {t} FTE short in a stage and year. The "
+                    "objective adds the penalty weights on shortfall and surplus; it is not cash. ±: standard error "
+                    "over paths."),
 }
 
 TABLE_COLUMNS = ["shortfall_no_action_3y", "shortfall_3y", "shortfall_all_years", "temporary", "posts_peak",
@@ -280,6 +299,71 @@ def _totals_page(pdf, comp, T, labels):
     _save(pdf, fig)
 
 
+def _pm(v: float, se: float, scale: float = 1e8, digits: int = 2) -> str:
+    """'value ±se' in units of ``scale``; blank for a figure not estimated."""
+    if not np.isfinite(v):
+        return ""
+    return f"{v / scale:,.{digits}f}" + (f" ±{se / scale:,.{digits}f}" if np.isfinite(se) else "")
+
+
+def _robust_page(pdf, comp, T, labels, lang):
+    """Each stochastic scenario's two plans, both judged on its fresh
+    paths: a table of what they decide now and what they leave short, and
+    the district shortfall's 90th percentile by year under each."""
+    plans = comp.plans
+    if not len(plans):
+        return
+    fig = _page(T["robust"])
+    fig.text(0.5, 0.9, T["robust_sub"].format(e=f"{int(plans.eval_paths.max()):,}"), fontsize=12, ha="center")
+    rows, cells = [], []
+    label_of = dict(zip(comp.names, labels))
+    for row in plans.itertuples(index=False):
+        rows.append(f"{textwrap.shorten(label_of[row.scenario], 26, placeholder='…')}: "
+                    f"{T['robust_plan'][row.plan].format(k=int(row.paths))}")
+        cells.append([f"{row.hires_committed:,.0f}", f"{row.post_years_committed:,.0f}",
+                      f"{row.shortfall_committed:,.0f}", f"{row.shortfall_committed_q90:,.0f}",
+                      f"{row.shortfall:,.0f}", f"{row.p_exceed_worst:.0%}", _pm(row.cash, row.cash_se),
+                      _pm(row.cost, row.cost_se), _pm(row.vss_yuan, row.vss_se_yuan),
+                      _pm(row.evpi_yuan, row.evpi_se_yuan)])
+    ax = fig.add_axes([0.02, 0.50, 0.96, 0.36])
+    ax.axis("off")
+    widths = [0.22] + [0.078] * 10
+    tab = ax.table(cellText=[[r] + c for r, c in zip(rows, cells)], colLabels=T["robust_cols"], colWidths=widths,
+                   loc="upper center", cellLoc="right")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(9)
+    tab.scale(1, 1.8)
+    for (r, c), cell in tab.get_celld().items():
+        cell.set_edgecolor("#bbbbbb")
+        if r == 0:
+            cell.set_height(cell.get_height() * 3.0)
+            cell.set_text_props(fontsize=8)
+            cell.set_facecolor("#eeeeee")
+        elif c == 0:
+            cell.set_text_props(ha="left")
+    ax = fig.add_axes([0.08, 0.12, 0.62, 0.27])
+    styles = {"central": dict(color=NO_ACTION_COLOR, ls="--", marker="s"), "stochastic": dict(color="#08519c",
+                                                                                             ls="-", marker="o")}
+    top = 0.0
+    for r, name in zip(comp.results, comp.names):
+        if r.stochastic is None:
+            continue
+        ev = r.stochastic.evaluation
+        for plan, pc in (("central", ev.central), ("stochastic", ev.stochastic)):
+            q90 = np.quantile(pc.shortfall.sum(axis=0), 0.9, axis=1)
+            ax.plot(pc.years, q90, lw=2, ms=4, label=f"{textwrap.shorten(label_of[name], 26, placeholder='…')}: "
+                    f"{T['robust_plan'][plan].format(k=r.stochastic.plan.paths)}", **styles[plan])
+            top = max(top, float(q90.max()))
+    ax.set_ylim(0, top * 1.12 or 1.0)
+    ax.set_title(T["robust_chart"], fontsize=11)
+    ax.tick_params(labelsize=9)
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    k, t = int(plans.commit_years.iloc[0]), float(plans.threshold.iloc[0])
+    fig.text(0.04, 0.04, textwrap.fill(T["robust_note"].format(k=k, t=f"{t:,.0f}"), 90 if lang == "zh" else 170),
+             fontsize=9, color="#333333")
+    _save(pdf, fig)
+
+
 def write_comparison_report(comp: Comparison, path: str | Path, lang: str = "zh") -> None:
     """The numbers, the changes against the first scenario, what each
     scenario changes, shortfall by year (small multiples) and by stage,
@@ -294,6 +378,7 @@ def write_comparison_report(comp: Comparison, path: str | Path, lang: str = "zh"
     with PdfPages(path, metadata={"Title": T["title"], "Creator": "staffcast"}) as pdf:
         _table_page(pdf, labels, values, T["table"].format(y0=years.min(), y1=years.max()), T)
         _table_page(pdf, labels, values - values.iloc[0], T["diff"].format(ref=labels[0]), T, signed=True)
+        _robust_page(pdf, comp, T, labels, lang)
         _changes_page(pdf, comp, T, labels, lang)
         _small_multiples_page(pdf, comp, T, labels)
         _stage_page(pdf, comp, T, labels, lang)

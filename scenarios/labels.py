@@ -51,6 +51,14 @@ COLUMNS = {
     "key_teachers": ("骨干教师（人）", "Key teachers (persons)"), "experienced": ("有经验在编（人）", "Experienced permanent (persons)"),
     "key_share": ("骨干占比", "Key share"), "floor": ("占比下限", "Floor"), "key_out": ("骨干调出（人）", "Key out (persons)"),
     "key_in": ("骨干调入（人）", "Key in (persons)"),
+    # the stochastic plan (plan_stochastic.csv, plan_risk.csv)
+    "decision": ("决策（编制/招聘/年末在编）", "Decision (posts, hires, permanent staff)"),
+    "committed": ("本次决策年份", "Decided now"), "stochastic": ("稳健方案", "Robust plan"),
+    "central": ("按点预测的方案", "Plan for the point forecast"), "mean": ("期望缺编（人）", "Expected shortfall (FTE)"),
+    "q50": ("缺编中位数（人）", "Shortfall, median (FTE)"), "q80": ("缺编80%分位（人）", "Shortfall, 80th pct (FTE)"),
+    "q90": ("缺编90%分位（人）", "Shortfall, 90th pct (FTE)"), "q95": ("缺编95%分位（人）", "Shortfall, 95th pct (FTE)"),
+    "threshold": ("警戒线（人）", "Threshold (FTE)"), "p_exceed": ("超过警戒线的概率", "Chance above the threshold"),
+    "p_exceed_se": ("概率的标准误", "Its standard error"),
 }
 
 
@@ -113,4 +121,9 @@ SETTING_ZH = {
     "plan.time_limit": "求解时间上限（秒）", "plan.solver": "求解器（HiGHS/CBC）",
     "plan.hiring_certificates": "招聘的教师资格（任意有效/本学段/更高学段）",
     "plan.key_share_floor": "各片区骨干教师占有经验在编教师比例下限（通过交流满足；未设置为无）",
+    "plan.stochastic": "同时做稳健方案：编制与招聘在多条在校生预测路径上都站得住，并在新的路径上与按点预测的方案比较",
+    "plan.paths": "稳健方案所用的预测路径数（取自在校生预测的路径）", "plan.commit_years": "本次决策的年数（预算期；之后各年为暂定）",
+    "plan.seed": "稳健方案抽取与检验路径的随机种子", "plan.eval_paths": "检验两个方案所用的新预测路径数（另一随机种子）",
+    "plan.evpi_paths": "其中按完全预知重新规划的路径数（估计完全信息的价值；0 为不估计）",
+    "plan.shortfall_threshold": "规划人员设定的警戒线：某学段某年缺编超过此数的概率（人）",
 }

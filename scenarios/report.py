@@ -90,6 +90,16 @@ TEXT = {
         assumptions_more="假设与来源（续）", setting="设置", value_col="取值",
         sections={"data": "数据", "grades": "学制", "forecast": "在校生预测", "demand": "教师需求",
                   "supply": "教师供给", "plan": "配置方案"},
+        sure="把握有多大：预测不准时还缺多少",
+        sure_sentence="按方案的 {posts} 个{stage}编制，{year}年{stage}缺编有九成把握不超过 {x} 人"
+                      "（只按点预测做的方案：{y} 人）。",
+        sure_panel="缺编分布（人；线为中位数，带为10%–90%）", sure_stochastic="稳健方案（{k} 条预测路径）",
+        sure_central="按点预测的方案", sure_threshold="警戒线 {t} 人", sure_committed="本次决策年份",
+        sure_vss="在 {e} 条新的预测路径上检验：稳健方案的期望缺编 {a} 人·年，按点预测的方案 {b} 人·年；"
+                 "目标值低 {vss} 亿元当量（±{se}，含缺编惩罚），现金多 {cash} 亿元。",
+        sure_evpi="完全预知未来还能再省 {evpi} 亿元当量（±{se}，{n} 条路径估计）。",
+        sure_exceed="决策年份中缺编超过 {t} 人的概率（最高的一年，稳健方案 / 按点预测的方案）：{parts}。",
+        sure_no_evpi="未估计完全信息的价值（plan.evpi_paths = 0）。",
         not_set="未设置", yes="是", no="否", none="无", inputs="输入文件（SHA-256 前 12 位）",
         sources="数据来源：北京市出生人口与分学段在校生（国家统计局分省年度数据）；编制标准：中央编办发〔2014〕72号；"
                 "课程方案：义务教育课程方案（2022年版）；退休年龄：全国人大常委会2024年9月13日决定。"),
@@ -142,6 +152,19 @@ TEXT = {
         assumptions_more="Assumptions and sources (continued)", setting="Setting", value_col="Value",
         sections={"data": "Data", "grades": "Grades", "forecast": "Enrolment forecast", "demand": "Teachers needed",
                   "supply": "Teachers in post", "plan": "Plan"},
+        sure="How sure are we: the shortfall when the forecast is wrong",
+        sure_sentence="With these {posts} {stage} posts, the {stage} shortfall in {year} stays under {x} FTE "
+                      "9 times out of 10 (the plan for the point forecast: {y} FTE).",
+        sure_panel="Shortfall (FTE; line: median, band: 10%–90%)", sure_stochastic="Robust plan ({k} forecast paths)",
+        sure_central="Plan for the point forecast", sure_threshold="threshold {t} FTE",
+        sure_committed="years decided now",
+        sure_vss="Judged on {e} fresh forecast paths: expected shortfall {a} FTE-years with the robust plan, {b} "
+                 "with the plan for the point forecast; objective lower by {vss} (100m yuan-equivalent, ±{se}, "
+                 "penalties included), cash higher by {cash} (100m yuan).",
+        sure_evpi="Knowing the future would save a further {evpi} (100m yuan-equivalent, ±{se}, from {n} paths).",
+        sure_exceed="Chance that the shortfall exceeds {t} FTE in a year decided now (the worst year; robust plan / "
+                    "plan for the point forecast): {parts}.",
+        sure_no_evpi="The value of perfect information was not estimated (plan.evpi_paths = 0).",
         not_set="not set", yes="yes", no="no", none="none", inputs="Input files (first 12 hex digits of SHA-256)",
         sources="Sources: Beijing births and stage totals (NBS provincial data); staffing standard 2014 "
                 "(中央编办发〔2014〕72号); compulsory curriculum plan 2022; retirement: NPC Standing Committee "
@@ -371,6 +394,91 @@ def summary_page(pdf, r, T, lang):
                 amount=row["sum"]), fontsize=10, color=SHORT_COLOR)
     else:
         fig.text(0.60, 0.19, T["feasible"], fontsize=11, color="#2f6f2f")
+    _save(pdf, fig)
+
+
+# --- how sure are we (the stochastic plan) ------------------------------------------------------
+
+def sure_cell(r) -> dict:
+    """The promise a planner can make in the room: among the years decided
+    now, the stage and year whose shortfall is hardest to hold (the largest
+    90th percentile under the robust plan); its 90th percentile under both
+    plans (FTE) and the robust plan's posts of that stage and year."""
+    risk = r.stochastic.risk()
+    now = risk[risk.committed]
+    rob = now[now.plan == "stochastic"].set_index(["stage", "year"])
+    cen = now[now.plan == "central"].set_index(["stage", "year"])
+    stage, year = rob.q90.idxmax()
+    posts = r.stochastic.plan.posts
+    n = float(posts[(posts.stage == stage) & (posts.year == year)].posts.sum())
+    return dict(stage=stage, year=int(year), x=float(rob.q90[(stage, year)]), y=float(cen.q90[(stage, year)]),
+                posts=n)
+
+
+def _up(v: float) -> str:
+    """A promise rounded up, never down: 'under X' must hold."""
+    return _n(np.ceil(v - 1e-9))
+
+
+def certainty_page(pdf, r, T, lang):
+    """The robust (stochastic) plan against the plan for the point forecast
+    on fresh forecast paths: the shortfall's median and 10–90% band by stage
+    and year under both, the threshold, the years decided now shaded; one
+    sentence to say in the room; VSS, EVPI and exceedance with their
+    standard errors. Only when the run planned for uncertainty."""
+    if r.stochastic is None:
+        return
+    st, ev = r.stochastic, r.stochastic.evaluation
+    f = st.figures()
+    fig = _page(T["sure"])
+    c = sure_cell(r)
+    stage = _stage(c["stage"], lang)
+    sentence = T["sure_sentence"].format(posts=_n(c["posts"]), stage=stage if lang == "zh" else stage.lower(),
+                                         year=c["year"], x=_up(c["x"]), y=_up(c["y"]))
+    fig.text(0.5, 0.905, textwrap.fill(sentence, 70 if lang == "zh" else 140), fontsize=13, ha="center",
+             va="top", color="#08306b")
+    committed = ev.stochastic.years[:ev.commit_years]
+    boxes = [[0.06, 0.525, 0.38, 0.235], [0.56, 0.525, 0.38, 0.235], [0.06, 0.225, 0.38, 0.235],
+             [0.56, 0.225, 0.38, 0.235]]
+    stages = [s for s in STAGE_EN if s in ev.stochastic.stages]
+    for box, s in zip(boxes, stages):
+        ax = fig.add_axes(box)
+        k = ev.stochastic.stages.index(s)
+        years = np.array(ev.stochastic.years)
+        top = 0.0
+        for pc, color, ls in ((ev.central, NO_ACTION_COLOR, "--"), (ev.stochastic, COLORS[s], "-")):
+            lo, mid, hi = np.quantile(pc.shortfall[k], [0.1, 0.5, 0.9], axis=1)
+            ax.fill_between(years, lo, hi, color=color, alpha=0.25, lw=0)
+            ax.plot(years, mid, color=color, lw=2.2, ls=ls)
+            top = max(top, float(hi.max()))
+        ax.axhline(ev.threshold, color="black", lw=1, ls=":")
+        ax.axvspan(committed[0] - 0.5, committed[-1] + 0.5, color="#f0f0f0", zorder=0)
+        ax.set_ylim(0, max(top, ev.threshold) * 1.15 or 1.0)
+        ax.set_xticks(years, [str(y) for y in years], fontsize=8.5, rotation=45)
+        ax.tick_params(axis="y", labelsize=8.5)
+        ax.set_title(_stage(s, lang), fontsize=12)
+    handles = [plt.Line2D([], [], color="#333333", lw=2.2), plt.Line2D([], [], color=NO_ACTION_COLOR, lw=2.2, ls="--"),
+               plt.Line2D([], [], color="black", lw=1, ls=":"), plt.Rectangle((0, 0), 1, 1, color="#f0f0f0")]
+    labels = [T["sure_stochastic"].format(k=st.plan.paths) + ("（学段颜色）" if lang == "zh" else " (stage colour)"),
+              T["sure_central"], T["sure_threshold"].format(t=_n(ev.threshold)), T["sure_committed"]]
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.855), ncol=4, fontsize=9.5,
+               frameon=False)
+    fig.text(0.5, 0.79, T["sure_panel"], fontsize=10, ha="center", color="#333333")
+    risk = st.risk()
+    worst = risk[risk.committed].groupby(["stage", "plan"]).p_exceed.max()
+    parts = ("，" if lang == "zh" else ", ").join(
+        f"{_stage(s, lang)} {worst[(s, 'stochastic')]:.0%} / {worst[(s, 'central')]:.0%}" for s in stages)
+    lines = [T["sure_vss"].format(e=_n(f["eval_paths"]), a=_n(f["shortfall_stochastic_fte"]),
+                                  b=_n(f["shortfall_central_fte"]), vss=_n(f["vss_yuan"] / 1e8, 2),
+                                  se=_n(f["vss_se_yuan"] / 1e8, 2), cash=_n(-f["vss_cash_yuan"] / 1e8, 2)),
+             T["sure_exceed"].format(t=_n(ev.threshold), parts=parts),
+             T["sure_evpi"].format(evpi=_n(f["evpi_yuan"] / 1e8, 2), se=_n(f["evpi_se_yuan"] / 1e8, 2),
+                                   n=f["evpi_paths"]) if f["evpi_paths"] else T["sure_no_evpi"]]
+    y = 0.14
+    for line in lines:
+        for part in textwrap.wrap(line, 95 if lang == "zh" else 175):
+            fig.text(0.04, y, part, fontsize=9.5, va="top")
+            y -= 0.023
     _save(pdf, fig)
 
 
@@ -792,7 +900,7 @@ def assumptions_pages(pdf, r, T, lang):
         _save(pdf, fig)
 
 
-PAGES = (summary_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, area_shortfall_page,
+PAGES = (summary_page, certainty_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, area_shortfall_page,
          area_plan_page, comparison_page, value_page, assumptions_pages)
 
 

@@ -17,8 +17,16 @@ NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen"
 
 @pytest.fixture(scope="module")
 def comp():
-    """The whole library, run as Dask tasks on a local cluster (the default)."""
-    return compare([load_scenario(f) for f in library()])
+    """The whole library but the stochastic scenario (its own tests run a
+    small one: tests/test_stochastic.py), run as Dask tasks on a local
+    cluster (the default)."""
+    return compare([load_scenario(f) for f in library() if f.stem != "stochastic"])
+
+
+def test_the_library_has_a_stochastic_scenario_over_the_baseline():
+    s = load_scenario(next(f for f in library() if f.stem == "stochastic"))
+    assert s.plan.stochastic and s.plan.paths == 50
+    assert s.resolved()["plan"] | {"stochastic": False} == load_scenario(library()[0]).resolved()["plan"]
 
 
 def test_a_dask_comparison_equals_the_serial_one_bit_for_bit(comp):

@@ -308,3 +308,31 @@ def test_wait_and_see_gives_the_same_figures_on_dask_as_in_one_process(simple_pa
         with engine(cluster.scheduler_address, progress=False) as e:
             on_dask = wait_and_see_costs(inp, p, D, map=e.map)
     assert np.array_equal(serial, on_dask)
+
+
+def test_the_district_pages_say_how_sure_we_are_and_compare_puts_the_plans_side_by_side(district, tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+    from pypdf import PdfReader
+
+    from scenarios.compare import Comparison
+    from scenarios.compare_report import TEXT as COMPARE_TEXT, _robust_page
+    from scenarios.report import TEXT, certainty_page, sure_cell
+
+    s, r, _ = district
+    cell = sure_cell(r)
+    risk = r.stochastic.risk().set_index(["plan", "stage", "year"])
+    assert cell["x"] == pytest.approx(risk.q90[("stochastic", cell["stage"], cell["year"])])
+    assert cell["year"] in s.plan_years[:2]
+    with PdfPages(tmp_path / "sure.pdf") as pdf:
+        certainty_page(pdf, r, TEXT["en"], "en")
+    text = PdfReader(tmp_path / "sure.pdf").pages[0].extract_text()
+    assert "How sure are we" in text and "9 times out of 10" in text
+    comp = Comparison([dataclasses.replace(r, stochastic=None), r], ["central", "robust"])
+    plans = comp.plans
+    assert list(plans.plan) == ["central", "stochastic"] and set(plans.scenario) == {"robust"}
+    assert "comparison_stochastic" in comp.frames()
+    row = plans.set_index("plan")
+    assert row.vss_yuan["stochastic"] == pytest.approx(row.cost["central"] - row.cost["stochastic"], rel=1e-9)
+    with PdfPages(tmp_path / "compare.pdf") as pdf:
+        _robust_page(pdf, comp, COMPARE_TEXT["en"], ["Central", "Robust"], "en")
+    assert "side by side" in PdfReader(tmp_path / "compare.pdf").pages[0].extract_text()
