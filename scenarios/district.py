@@ -1,0 +1,75 @@
+"""One district's forecast: enrolment, demand, supply, the no-action gap and
+the plan's inputs — the unit of work a city or a country is split into.
+
+The district (区/县) is the planning unit: its areas' enrolment is projected
+together (ratio errors and combination weights pooled over its areas), its
+teachers are its own. A city's districts run as independent tasks
+(``scenarios.engine``), each with its own seed derived from the scenario's,
+so a district's figures do not depend on which other districts ran with it.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from forecast.demand import demand
+from forecast.enrolment import EnrolmentForecast, project_enrolment
+from forecast.gap import no_action_gap
+from forecast.supply import estimate_attrition, project_supply, with_history
+from optimize.problem import PlanInputs, adjust_cap, plan_inputs
+from scenarios.schema import Scenario
+
+#: tables cut by area (region) for a district; the others are whole-data-set tables
+BY_AREA = ("births", "enrolment", "roster", "posts", "cap", "roster_previous", "areas")
+
+
+@dataclass
+class DistrictForecast:
+    """What one district's data give the plan and the run's tables (persons,
+    FTE): enrolment (its frames, weights and paths), demand, supply, the
+    no-action gap and the plan's inputs."""
+
+    district: str
+    enrolment: EnrolmentForecast
+    demand: pd.DataFrame
+    supply: pd.DataFrame
+    gap: pd.DataFrame
+    plan_inputs: PlanInputs
+
+
+def district_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[str, pd.DataFrame]:
+    """The tables cut to one district's areas."""
+    keep = set(regions)
+    return {name: (t[t.region.isin(keep)].reset_index(drop=True) if name in BY_AREA and "region" in t else t)
+            for name, t in tables.items()}
+
+
+def district_seed(seed: int, district: str, several: bool) -> int:
+    """The district's own seed: the scenario's for a lone district, else a
+    stable mix of it and the district's name."""
+    return seed if not several else (seed + zlib.crc32(district.encode("utf-8"))) % 2**32
+
+
+def forecast_district(s: Scenario, tables: dict[str, pd.DataFrame], district: str = "district",
+                      several: bool = False) -> DistrictForecast:
+    """Project one district: enrolment, demand, supply, gap, plan inputs."""
+    gm, base, years = s.grades, s.base_year, s.plan_years
+    fc = replace(s.forecast, seed=district_seed(s.forecast.seed, district, several))
+    enrolment = project_enrolment(tables["enrolment"], tables["births"], gm, fc)
+    need = demand(enrolment.central(base), gm, s.demand)
+    supply_params = s.supply
+    if "roster_previous" in tables:
+        estimated = estimate_attrition(tables["roster_previous"], tables["roster"], base - 1, supply_params)
+        supply_params = with_history(supply_params, estimated, keep=set(s.settings.get("supply", {})))
+    supply = project_supply(tables["roster"], base, years[-1], supply_params)
+    gap = no_action_gap(need[need.year <= years[-1]], supply)
+    plan = s.plan
+    cap = adjust_cap(tables["cap"], plan.cap_change, base, plan.freeze_cap)
+    key_supply = None
+    if plan.key_share_floor is not None:
+        roster = tables["roster"]
+        key_supply = project_supply(roster[roster.key == 1], base, years[-1], supply_params)
+    inputs = plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply)
+    return DistrictForecast(district, enrolment, need, supply, gap, inputs)
