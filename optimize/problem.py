@@ -111,7 +111,7 @@ class PlanParams:
                         doc="random seed of the paths the stochastic plan draws and is judged on")
     eval_paths: int = setting(1000, lo=100, hi=100_000, unit="paths", only_with=STOCHASTIC,
                               doc="fresh forecast paths (another seed) both plans are judged on")
-    evpi_paths: int = setting(20, lo=0, hi=1000, unit="paths", only_with=STOCHASTIC,
+    evpi_paths: int = setting(10, lo=0, hi=1000, unit="paths", only_with=STOCHASTIC,
                               doc="of those, paths planned with perfect foresight for the value of perfect "
                                   "information (0: not estimated)")
     shortfall_threshold: float = setting(100.0, lo=0, hi=1e7, unit="FTE", only_with=STOCHASTIC,

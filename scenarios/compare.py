@@ -89,6 +89,11 @@ def summary_row(result: RunResult, name: str) -> dict:
     }
 
 
+def _figure(v) -> float:
+    """A manifest figure as a number: NaN for one not estimated (null)."""
+    return float("nan") if v is None else float(v)
+
+
 def plan_rows(result: RunResult, name: str) -> list[dict]:
     """A stochastic run's two plans side by side, both judged on the run's
     fresh forecast paths (``plan.eval_paths``): the plan for the central
@@ -120,10 +125,8 @@ def plan_rows(result: RunResult, name: str) -> list[dict]:
             "threshold": ev.threshold,
             "cost": mean_se(pc.cost)[0], "cost_se": mean_se(pc.cost)[1], "cash": mean_se(pc.cash)[0],
             "cash_se": mean_se(pc.cash)[1],
-            "vss_yuan": f["vss_yuan"] if label == "stochastic" else float("nan"),
-            "vss_se_yuan": f["vss_se_yuan"] if label == "stochastic" else float("nan"),
-            "evpi_yuan": f["evpi_yuan"] if label == "stochastic" else float("nan"),
-            "evpi_se_yuan": f["evpi_se_yuan"] if label == "stochastic" else float("nan"),
+            **{k: _figure(f[k]) if label == "stochastic" else float("nan")
+               for k in ("vss_yuan", "vss_se_yuan", "evpi_yuan", "evpi_se_yuan")},
         })
     return rows
 

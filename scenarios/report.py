@@ -472,8 +472,9 @@ def certainty_page(pdf, r, T, lang):
                                   b=_n(f["shortfall_central_fte"]), vss=_n(f["vss_yuan"] / 1e8, 2),
                                   se=_n(f["vss_se_yuan"] / 1e8, 2), cash=_n(-f["vss_cash_yuan"] / 1e8, 2)),
              T["sure_exceed"].format(t=_n(ev.threshold), parts=parts),
-             T["sure_evpi"].format(evpi=_n(f["evpi_yuan"] / 1e8, 2), se=_n(f["evpi_se_yuan"] / 1e8, 2),
-                                   n=f["evpi_paths"]) if f["evpi_paths"] else T["sure_no_evpi"]]
+             T["sure_evpi"].format(evpi=_n(f["evpi_yuan"] / 1e8, 2), n=f["evpi_paths"],
+                                   se="—" if f["evpi_se_yuan"] is None else _n(f["evpi_se_yuan"] / 1e8, 2))
+             if f["evpi_paths"] else T["sure_no_evpi"]]
     y = 0.14
     for line in lines:
         for part in textwrap.wrap(line, 95 if lang == "zh" else 175):

@@ -77,7 +77,8 @@ class StochasticResult:
              "in_sample_stochastic_yuan": self.in_sample_stochastic, "in_sample_central_yuan": self.in_sample_central,
              "seconds": round(self.seconds["total"], 3),
              "seconds_by_step": {k: round(v, 3) for k, v in self.seconds.items() if k not in ("total", "eval_seed")}}
-        return f
+        # a figure not estimated (EVPI with plan.evpi_paths = 0) is null, not NaN: JSON has no NaN
+        return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in f.items()}
 
     def decisions(self, central: Plan) -> pd.DataFrame:
         """plan_stochastic.csv: the first-stage decisions of the stochastic
