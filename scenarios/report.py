@@ -24,7 +24,6 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from forecast.enrolment import DISTRICT
 from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
@@ -266,7 +265,7 @@ def wave_sentences(r, lang: str) -> list[str]:
     throughout, at its peak now, or falling since year Y (district total,
     observed and projected, persons)."""
     T = TEXT[lang]
-    e = r.enrolment_stage[r.enrolment_stage.region == DISTRICT]
+    e = r.stage_totals()
     base = int(e[e.kind == "observed"].year.max())
     out = []
     for s in _stages(e):
@@ -400,7 +399,7 @@ def _stage_grid(fig, stages, top=0.84):
 
 def fan_page(pdf, r, T, lang):
     fig = _page(T["fan"])
-    e = r.enrolment_stage[r.enrolment_stage.region == DISTRICT]
+    e = r.stage_totals()
     for stage, ax in _stage_grid(fig, _stages(e)).items():
         d = e[e.stage == stage]
         obs, proj = d[d.kind == "observed"], d[d.kind == "projected"]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from forecast.enrolment import DISTRICT
 from optimize.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.summary import summarise
@@ -41,6 +42,21 @@ class RunResult:
     #: each area's own weights, and how many earlier errors each stage's
     #: interval rests on, lead by lead (forecast.intervals)
     forecast_record: dict = field(default_factory=dict)
+    #: planning units (districts) the plan was solved as
+    plan_units: int = 1
+
+    def stage_totals(self) -> pd.DataFrame:
+        """Pupils by stage and year for the whole data set: stage, year, kind,
+        students, lo80, hi80, lo95, hi95 (persons). A lone district's are its
+        own ``_district`` rows (bands from path sums); a city's are its
+        districts' summed, bands too — the districts' errors taken to move
+        together, which is what a shared birth trend does, so the city's bands
+        are an upper bound on their spread."""
+        d = self.enrolment_stage[self.enrolment_stage.region == DISTRICT]
+        if "district" not in d.columns:
+            return d
+        cols = ["students", "lo80", "hi80", "lo95", "hi95"]
+        return d.groupby(["stage", "year", "kind"], as_index=False)[cols].sum().assign(region=DISTRICT)
 
     def area_names(self, lang: str) -> dict[str, str]:
         """Region code -> the name the report shows: ``name`` in Chinese,

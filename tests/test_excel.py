@@ -134,3 +134,17 @@ def test_results_workbook_holds_every_table_with_headers_in_the_language_and_num
             sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
             assert len(sheets) == len(frames)
             assert all(b'state="frozen"' in z.read(n)[:2000] for n in sheets)
+
+
+def test_a_table_longer_than_an_excel_sheet_goes_on_in_the_next_sheet(monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    import scenarios.excel as xl
+
+    monkeypatch.setattr(xl, "SHEET_ROWS", 4)
+    frame = pd.DataFrame({"region": list("abcdefghij"), "n": range(10)})
+    xl.write_workbook({"supply": frame, "peaks": frame.head(2)}, tmp_path / "r.xlsx")
+    wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    assert wb.sheetnames == ["supply", "supply (2)", "supply (3)", "peaks"]
+    rows = [r for name in ("supply", "supply (2)", "supply (3)") for r in list(wb[name].values)[1:]]
+    assert rows == list(zip(frame.region, frame.n))
