@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from forecast.curriculum import SUBJECT_ZH  # noqa: E402
@@ -41,9 +42,10 @@ TEXT = {
         gap="分学段分学科缺编（需求−在岗，人；正数为缺编）",
         plan="配置方案（按年）", posts_stage="各学段编制使用（个）", hires_cert="新招聘，按教师资格（人）",
         moves="跨学段流动（人）", cover="临时代课与剩余缺编（人）", temporary="临时代课", shortfall="缺编",
-        lp_vs="优化方案与逐年贪心方案对比", lp="优化方案", greedy="贪心方案", surplus="超编",
+        lp_vs="优化方案与人工规则、逐年优化对比", lp="优化方案", rule="人工规则", myopic="逐年优化（无前瞻）", surplus="超编",
         cost_y="成本与惩罚（亿元）", short_y="缺编（人·年）", surplus_y="超编（人·年）",
-        value="每增加一个编制的价值（万元/个）", assumptions="假设与来源", cert="资格",
+        value="每增加一个编制（全规划期）的作用：减少缺编与临时代课（人·年/个）", value_short="减少缺编",
+        value_temp="替代临时代课", value_all="各学段相同（片区编制总额约束）", assumptions="假设与来源", cert="资格",
         up="上移", down="下移"),
     "en": dict(
         title="Teacher posts: needs and plan", scenario="Scenario", summary="Summary (next three years {y0}–{y1})",
@@ -62,9 +64,12 @@ TEXT = {
         plan="The plan by year", posts_stage="Posts used by stage (posts)", hires_cert="Hires by certificate (persons)",
         moves="Moves between stages (persons)", cover="Temporary cover and remaining shortfall (persons)",
         temporary="Temporary cover", shortfall="Shortfall",
-        lp_vs="Optimised plan vs year-by-year greedy plan", lp="Optimised", greedy="Greedy", surplus="Surplus",
+        lp_vs="Optimised plan vs the bureau's rule and the year-by-year LP", lp="Optimised", rule="Rule (by hand)",
+        myopic="Year by year (no look-ahead)", surplus="Surplus",
         cost_y="Cost and penalties (100m yuan)", short_y="Shortfall (FTE-years)", surplus_y="Surplus (FTE-years)",
-        value="Value of one more post (10k yuan per post)", assumptions="Assumptions and sources", cert="certificate",
+        value="One more permanent post: shortfall avoided and temporary cover replaced (FTE-years per post)",
+        value_short="Shortfall avoided", value_temp="Temporary cover replaced",
+        value_all="all stages alike (the area's cap binds)", assumptions="Assumptions and sources", cert="certificate",
         up="up", down="down"),
 }
 
@@ -225,8 +230,10 @@ def comparison_page(pdf, r, T, lang):
     c = r.plan.comparison()
     for ax, col, title, scale in ((axes[0], "shortfall", T["short_y"], 1), (axes[1], "surplus", T["surplus_y"], 1),
                                   (axes[2], "objective", T["cost_y"], 1e8)):
-        for plan, style in (("lp", "-"), ("greedy", "--")):
+        for plan, style in (("lp", "-"), ("myopic", ":"), ("rule", "--")):
             d = c[c.plan == plan]
+            if d.empty:
+                continue
             ax.plot(d.year, d[col] / scale, ls=style, lw=2.5, marker="o", label=T[plan])
         ax.set_title(title, fontsize=13)
         ax.legend(fontsize=11)
@@ -236,14 +243,24 @@ def comparison_page(pdf, r, T, lang):
 
 
 def value_page(pdf, r, T, lang):
+    """A permanent post per area (post_value.csv): FTE-years of shortfall
+    avoided and of temporary cover replaced; one bar per area where every
+    stage gets the same (scope 'area'), else one per stage."""
     fig = _page(T["value"])
-    ax = fig.add_axes([0.08, 0.1, 0.85, 0.72])
-    v = r.plan.posts.groupby(["year", "stage"]).post_value.mean().unstack("stage") / 1e4
-    for s in [s for s in STAGE_EN if s in v.columns]:
-        ax.plot(v.index, v[s], lw=2.5, marker="o", color=COLORS[s], label=_stage(s, lang))
-    ax.set_xlabel(T["year"], fontsize=13)
-    ax.legend(fontsize=12)
-    ax.tick_params(labelsize=11)
+    axes = fig.subplots(1, 2)
+    fig.subplots_adjust(top=0.82, wspace=0.3, left=0.08, right=0.98, bottom=0.25)
+    v = r.plan.post_value
+    if len(v):
+        one = v[v.scope == "area"].groupby("region").first().reset_index().assign(
+            stage=T["value_all"])
+        rest = v[v.scope != "area"].assign(stage=lambda d: d.stage.map(lambda s: _stage(s, lang)))
+        show = pd.concat([one, rest], ignore_index=True)
+        labels = show.region + " · " + show.stage
+        for ax, col, title in ((axes[0], "post_value_fte", T["value_short"]),
+                               (axes[1], "post_value_temporary", T["value_temp"])):
+            ax.barh(labels, show[col], color="#2b8cbe")
+            ax.set_title(title, fontsize=13)
+            ax.tick_params(labelsize=9)
     pdf.savefig(fig)
     plt.close(fig)
 

@@ -35,6 +35,7 @@ class RunResult:
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": self.plan.posts, "plan_moves": self.plan.moves,
             "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
+            "plan_value": self.plan.value(), "post_value": self.plan.post_value,
             "plan_violations": self.plan.violations, "plan_key": self.plan.key,
         }
 

@@ -40,7 +40,7 @@ def instances(draw):
     return PlanInputs(d, sto, re, posts[["region", "stage", "posts"]], cap, 2024)
 
 
-PARAMS = PlanParams(salary=1.0, hire_cost=5.0, stage_move_cost=1.0, region_move_cost=1.0, temporary_cost=3.0,
+PARAMS = PlanParams(temporary_quality_weight=0.0, salary=1.0, hire_cost=5.0, stage_move_cost=1.0, region_move_cost=1.0, temporary_cost=3.0,
                     shortfall_weight=100.0, surplus_weight=10.0, temporary_share_max=0.1, post_shift_share=0.2,
                     mentor_ratio=0.5, graduate_supply={"primary": 20, "junior": 20, "senior": 20},
                     region_move_share=0.1, elastic_weight=1e4)

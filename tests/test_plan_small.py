@@ -4,7 +4,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from optimize import greedy_plan, solve_plan
+from optimize import rule_plan, solve_plan
 from optimize.testing import assert_moves_certified, assert_moves_match_staff, assert_plan_identities
 from conftest import tiny_inputs
 
@@ -62,14 +62,14 @@ def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_p
     assert_plan_identities(plan.staff)
     assert_moves_certified(plan.moves)
 
-    # the greedy plan hires primary-certified teachers, is stuck with them behind
+    # the rule hires primary-certified teachers, is stuck with them behind
     # the wave, and leaves junior short under the same cap
-    g = greedy_plan(inp, simple_params)["staff"]
+    g = rule_plan(inp, simple_params)["staff"]
     assert g[g.stage == "junior"].shortfall.sum() == pytest.approx(20)
     assert g[g.stage == "primary"].surplus.sum() == pytest.approx(20)
     lp = plan.comparison()
     total = lp.groupby("plan").objective.sum()
-    assert total["greedy"] > total["lp"]
+    assert total["rule"] > total["lp"]
 
 
 def test_comparison_cost_matches_the_lp_objective(simple_params):
