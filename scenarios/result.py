@@ -27,6 +27,8 @@ class RunResult:
     timings: dict = field(default_factory=dict)
     #: the cohort model's weight against no change, by stage (forecast.combine)
     forecast_weights: dict = field(default_factory=dict)
+    #: what the plan was solved for (optimize.problem.PlanInputs), to re-solve it with other settings
+    plan_inputs: object = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables by CSV name (without .csv)."""

@@ -57,11 +57,12 @@ def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str
     if plan_params.key_share_floor is not None:
         roster = tables["roster"]
         key_supply = project_supply(roster[roster.key == 1], base, years[-1], supply_params)
-    plan = solve_plan(plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply), plan_params)
+    inputs_for_plan = plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply)
+    plan = solve_plan(inputs_for_plan, plan_params)
     timings["plan"] = time.perf_counter() - t
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
     by_stage = enrolment.by_stage
     peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
     return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
-                     inputs.hashes, timings, enrolment.weights)
+                     inputs.hashes, timings, enrolment.weights, inputs_for_plan)

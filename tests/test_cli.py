@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", "gap.csv", "gap_turns.csv", "peaks.csv",
             "plan_staff.csv", "plan_posts.csv", "plan_moves.csv", "plan_hires.csv", "plan_comparison.csv",
+            "plan_value.csv", "post_value.csv",
             "plan_violations.csv", "plan_key.csv", "report.pdf", "manifest.json"}
 
 
