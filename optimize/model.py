@@ -355,12 +355,14 @@ def define_demand_balance_constraints(m: StaffingModel) -> None:
 
 
 def temporary_limits(inputs: PlanInputs, params: PlanParams) -> dict:
-    """(r, s, j, t) -> most temporary cover (FTE): the roster's temporary
-    staff still under contract there plus ``temporary_share_max`` of demand."""
+    """(r, s, j, t) -> most temporary cover (FTE): ``temporary_share_max``
+    of demand, or the roster's temporary staff still under contract there
+    if more (their contracts run out as the supply model says; no new
+    cover is added until the cell is back under the share)."""
     dem = lookup(inputs.demand, ["region", "stage", "subject", "year"], "demand")
     roster = {} if inputs.temporary is None else lookup(inputs.temporary, ["region", "stage", "subject", "year"],
                                                         "headcount")
-    return {k: params.temporary_share_max * d + roster.get(k, 0.0) for k, d in dem.items()}
+    return {k: max(params.temporary_share_max * d, roster.get(k, 0.0)) for k, d in dem.items()}
 
 
 def define_temporary_cap_constraints(m: StaffingModel) -> None:

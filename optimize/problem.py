@@ -85,9 +85,10 @@ class PlanParams:
     elastic_weight: float = setting(10_000_000.0, lo=0, hi=1e12, unit="objective weight per unit",
                                     doc="breaking a hard limit, used only when no plan meets them all")
     temporary_share_max: float = setting(0.05, lo=0.0, hi=1.0, unit="share of demand",
-                                         doc="new temporary cover at most this share of a cell's demand, on top "
-                                             "of the roster's temporary staff still under contract (who may stay "
-                                             "on as cover; the no-action baseline counts them all)")
+                                         doc="temporary cover at most this share of a cell's demand, or the "
+                                             "roster's temporary staff still under contract there if more (their "
+                                             "contracts are kept as they run out, as the no-action baseline keeps "
+                                             "them; no new cover until the cell is back under the share)")
     post_shift_share: float = setting(0.03, lo=0.0, hi=1.0, unit="share of the cap per year",
                                       doc="posts moved between stages of an area per year")
     new_hire_attrition: float = setting(0.04, lo=0.0, hi=1.0, unit="share per year", doc="plan hires who leave")

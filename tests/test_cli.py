@@ -159,7 +159,7 @@ def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
     again = Path(proc.stdout.strip().splitlines()[-1])
     old, new = digest(folder), digest(again)
     csvs = [k for k in old if k.endswith(".csv")]
-    assert len(csvs) == 14
+    assert len(csvs) == 16
     assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
 
 
