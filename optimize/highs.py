@@ -64,27 +64,28 @@ def load(A: sp.csr_matrix, cost, col_lower, col_upper, row_lower, row_upper, opt
     return h
 
 
-def to_arrays(variables: list, rows: list, objective: pulp.LpAffineExpression) -> HighsModel:
-    """The model's matrix, bounds and costs; sets each variable's ``index``."""
+def to_arrays(variables: list, rows: list, objective: list) -> HighsModel:
+    """The model's matrix, bounds and costs (a variable given twice in a
+    row or in the objective counts with its coefficients added); sets each
+    variable's ``index``."""
     for i, v in enumerate(variables):
         v.index = i
     n = len(variables)
     starts, index, value = [0], [], []
     lower, upper = np.empty(len(rows)), np.empty(len(rows))
     for k, con in enumerate(rows):
-        for v, a in con.items():
-            if a:
-                index.append(v.index)
-                value.append(a)
+        for v, a in con.terms:
+            index.append(v.index)
+            value.append(a)
         starts.append(len(index))
-        rhs = -con.constant
-        lower[k] = rhs if con.sense in (pulp.LpConstraintGE, pulp.LpConstraintEQ) else -INF
-        upper[k] = rhs if con.sense in (pulp.LpConstraintLE, pulp.LpConstraintEQ) else INF
+        lower[k] = con.rhs if con.sense in (pulp.LpConstraintGE, pulp.LpConstraintEQ) else -INF
+        upper[k] = con.rhs if con.sense in (pulp.LpConstraintLE, pulp.LpConstraintEQ) else INF
     A = sp.csr_matrix((np.array(value, dtype=float), np.array(index, dtype=np.int64), np.array(starts)),
                       shape=(len(rows), n))
+    A.sum_duplicates()
+    A.eliminate_zeros()
     cost = np.zeros(n)
-    for v, a in objective.items():
-        cost[v.index] += a
+    np.add.at(cost, [v.index for v, _ in objective], [a for _, a in objective])
     col_lower = np.array([-INF if v.lowBound is None else v.lowBound for v in variables], dtype=float)
     col_upper = np.array([INF if v.upBound is None else v.upBound for v in variables], dtype=float)
     integer = np.array([v.cat == pulp.LpInteger for v in variables])
@@ -100,6 +101,5 @@ def read_back(hm: HighsModel, h) -> None:
         v.varValue, v.dj = xi, di
     act, pi = np.asarray(sol.row_value), np.asarray(sol.row_dual)
     for con, a, p in zip(hm.rows, act.tolist(), pi.tolist()):
-        slack = con.constant + a
-        con.slack = -slack if con.sense == pulp.LpConstraintLE else slack
+        con.slack = con.rhs - a if con.sense == pulp.LpConstraintLE else a - con.rhs
         con.pi = p

@@ -41,7 +41,9 @@ variable of a later year; the year-by-year (myopic) solve relies on both.
 """
 from __future__ import annotations
 
+import gc
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pulp
@@ -51,6 +53,23 @@ from optimize.problem import (SCHOOL, PlanInputs, PlanParams, Retention, certifi
                               lookup)
 
 LAYERS = ("existing", "new")
+
+
+class Row:
+    """One constraint, ``terms (sense) rhs`` with terms a list of (variable,
+    coefficient); after a solve it carries ``slack`` and ``pi`` (its dual),
+    as PuLP's constraints do. Rows go to HiGHS as one matrix
+    (``optimize.highs``); only CBC needs them as PuLP constraints
+    (``to_pulp``)."""
+
+    __slots__ = ("name", "terms", "sense", "rhs", "slack", "pi")
+
+    def __init__(self, name: str, terms: list, sense: int, rhs: float):
+        self.name, self.terms, self.sense, self.rhs = name, terms, sense, float(rhs)
+        self.slack = self.pi = None
+
+    def items(self):
+        return self.terms
 
 
 @dataclass
@@ -85,7 +104,8 @@ class StaffingModel:
     cost_terms: dict = field(default_factory=dict)   # name -> list of (var, yuan, year)
     variables: list = field(default_factory=list)    # every variable, in the order made (the solver's columns)
     solved: object = None                            # optimize.highs.HighsModel once solved with HiGHS
-    rows: list = field(default_factory=list)         # every constraint, in the order added (the solver's rows)
+    rows: list = field(default_factory=list)         # every constraint (Row), in the order added (the solver's rows)
+    objective: list = field(default_factory=list)    # (variable, yuan-equivalent) pairs; a variable may repeat
     #: salary of the base-year staff by year (yuan): the same whatever the plan does
     fixed_costs: dict = field(default_factory=dict)
 
@@ -94,16 +114,17 @@ class StaffingModel:
         """The base-year staff's salaries over the plan (yuan), not in the LP's objective."""
         return float(sum(self.fixed_costs.values()))
 
-    def add(self, family: str, key, expr: pulp.LpAffineExpression, sense: int, rhs: float,
+    def add(self, family: str, key, terms: list, sense: int, rhs: float,
             elastic: bool = False, unit: float = 1.0) -> None:
-        """Add ``expr (sense) rhs``; an ``elastic`` ≤/≥ limit gets a priced
-        slack when the model is built elastic.
+        """Add ``terms (sense) rhs`` (terms: (variable, coefficient) pairs);
+        an ``elastic`` ≤/≥ limit gets a priced slack when the model is built
+        elastic.
 
         ``unit``: the row is written in multiples of ``unit`` (e.g. a budget in
         salaries rather than yuan), so that its slack is priced like a
         headcount limit's and the matrix stays well scaled."""
         if unit != 1.0:
-            expr, rhs = expr * (1.0 / unit), rhs / unit
+            terms, rhs = [(v, a / unit) for v, a in terms], rhs / unit
             self.slack_units[(family, key)] = unit
         if elastic:
             self.elastic_rows[(family, key)] = unit
@@ -111,21 +132,28 @@ class StaffingModel:
             s = self.prob.add_variable(f"slack_{family}_{len(self.slacks)}", lowBound=0)
             self.variables.append(s)
             self.slacks[(family, key)] = s
-            expr = expr + (-1 if sense == pulp.LpConstraintLE else 1) * s
-        name = f"{family}_{len(self.constraints.setdefault(family, {}))}"
-        con = pulp.LpConstraint(e=expr, sense=sense, rhs=rhs, name=name)
-        self.prob.addConstraint(con, name)
-        self.constraints[family][key] = con
-        self.rows.append(con)
+            terms = list(terms) + [(s, -1.0 if sense == pulp.LpConstraintLE else 1.0)]
+        row = Row(f"{family}_{len(self.constraints.setdefault(family, {}))}", terms, sense, rhs)
+        self.constraints[family][key] = row
+        self.rows.append(row)
+
+    def to_pulp(self) -> pulp.LpProblem:
+        """The model as a PuLP problem (for CBC)."""
+        prob = pulp.LpProblem("staffing", pulp.LpMinimize)
+        prob.setObjective(pulp.LpAffineExpression(expr(self.objective)))
+        for row in self.rows:
+            prob.addConstraint(pulp.LpConstraint(e=pulp.LpAffineExpression(expr(row.terms)), sense=row.sense,
+                                                 rhs=row.rhs, name=row.name), row.name)
+        return prob
 
 
-def expr(terms) -> pulp.LpAffineExpression:
-    """A linear expression from (variable, coefficient) pairs, adding up the
-    coefficients of a variable given twice (PuLP would keep only one)."""
+def expr(terms) -> list:
+    """(variable, coefficient) pairs with a variable given twice added up
+    (PuLP would keep only one of them)."""
     out = {}
     for v, a in terms:
         out[v] = out.get(v, 0.0) + a
-    return pulp.LpAffineExpression(list(out.items()))
+    return list(out.items())
 
 
 def year_of(key) -> int:
@@ -310,7 +338,7 @@ def define_stock_balance_constraints(m: StaffingModel) -> None:
         terms = [(var, 1.0)] + [(v, -1.0) for v in ins] + [(v, 1.0) for v in outs] + list(extra)
         if prev is not None:
             terms.append((prev, -rate))
-        m.add(family, key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, 0.0)
+        m.add(family, key, list(terms), pulp.LpConstraintEQ, 0.0)
 
     keep = 1 - par.new_hire_attrition
     for key, var in m.stock.items():
@@ -337,7 +365,7 @@ def define_stock_balance_constraints(m: StaffingModel) -> None:
     for key, v in m.away.items():
         leaving.setdefault(key, []).append(v)
     for key, vs in leaving.items():
-        m.add("home_staff", key, pulp.LpAffineExpression([(v, 1.0) for v in vs]), pulp.LpConstraintLE,
+        m.add("home_staff", key, list([(v, 1.0) for v in vs]), pulp.LpConstraintLE,
               m.home[key], elastic=True)
 
 
@@ -351,7 +379,7 @@ def define_demand_balance_constraints(m: StaffingModel) -> None:
     for key in m.temporary:
         terms, const = by_cell.get(key, ([], 0.0))
         terms = terms + [(m.temporary[key], 1.0), (m.shortfall[key], 1.0), (m.surplus[key], -1.0)]
-        m.add("demand_balance", key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, dem.get(key, 0.0) - const)
+        m.add("demand_balance", key, list(terms), pulp.LpConstraintEQ, dem.get(key, 0.0) - const)
 
 
 def temporary_limits(inputs: PlanInputs, params: PlanParams) -> dict:
@@ -380,19 +408,19 @@ def define_post_constraints(m: StaffingModel) -> None:
     for (layer, r, s, t), v in m.staff.items():
         staff.setdefault((r, s, t), []).append((v, 1.0))
     for key in m.posts:
-        m.add("post_occupancy", key, pulp.LpAffineExpression(staff.get(key, []) + [(m.posts[key], -1.0)]),
+        m.add("post_occupancy", key, list(staff.get(key, []) + [(m.posts[key], -1.0)]),
               pulp.LpConstraintLE, 0.0)
     cap = lookup(inp.cap, ["region", "year"], "cap")
     posts0 = lookup(inp.posts, ["region", "stage"], "posts")
     if par.pool_cap:
         for t in inp.years:
             terms = [(m.posts[(r, s, t)], 1.0) for r in inp.regions for s in inp.stages]
-            m.add("cap", ("district", t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+            m.add("cap", ("district", t), list(terms), pulp.LpConstraintLE,
                   sum(cap[(r, t)] for r in inp.regions), elastic=True)
     for r, t in itertools.product(inp.regions, inp.years):
         if not par.pool_cap:
             terms = [(m.posts[(r, s, t)], 1.0) for s in inp.stages]
-            m.add("cap", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE, cap[(r, t)], elastic=True)
+            m.add("cap", (r, t), list(terms), pulp.LpConstraintLE, cap[(r, t)], elastic=True)
         shift = par.post_shift_share * cap[(r, t)]
         for s in inp.stages:
             p = m.posts[(r, s, t)]
@@ -400,7 +428,7 @@ def define_post_constraints(m: StaffingModel) -> None:
                 prev_terms, prev_const = [], posts0.get((r, s), 0.0)
             else:
                 prev_terms, prev_const = [(m.posts[(r, s, t - 1)], -1.0)], 0.0
-            e = pulp.LpAffineExpression([(p, 1.0)] + prev_terms)
+            e = list([(p, 1.0)] + prev_terms)
             m.add("post_shift_up", (r, s, t), e, pulp.LpConstraintLE, shift + prev_const, elastic=True)
             m.add("post_shift_down", (r, s, t), e, pulp.LpConstraintGE, prev_const - shift, elastic=True)
 
@@ -422,7 +450,7 @@ def define_mentoring_constraints(m: StaffingModel) -> None:
         hires.setdefault((r, s, t), []).append((v, 1.0))
     for (r, s, t), terms in hires.items():
         if t == first:
-            m.add("mentoring", (r, s, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+            m.add("mentoring", (r, s, t), list(terms), pulp.LpConstraintLE,
                   par.mentor_ratio * start.get((r, s), 0.0), elastic=True)
             continue
         mentors = []
@@ -430,13 +458,13 @@ def define_mentoring_constraints(m: StaffingModel) -> None:
             mentors.append((m.staff[("existing", r, s, t - 1)], -par.mentor_ratio))
         if ("new", r, s, t - k) in m.staff:
             v = m.mentors[(r, s, t)] = _var(m, "mentor", len(m.mentors), pulp.LpContinuous)
-            m.add("mentor_new", (r, s, t), pulp.LpAffineExpression(
+            m.add("mentor_new", (r, s, t), list(
                 [(v, 1.0), (m.staff[("new", r, s, t - k)], -kept)]), pulp.LpConstraintLE, 0.0)
             if k > 1:
-                m.add("mentor_new_last", (r, s, t), pulp.LpAffineExpression(
+                m.add("mentor_new_last", (r, s, t), list(
                     [(v, 1.0), (m.staff[("new", r, s, t - 1)], -1.0)]), pulp.LpConstraintLE, 0.0)
             mentors.append((v, -par.mentor_ratio))
-        m.add("mentoring", (r, s, t), pulp.LpAffineExpression(terms + mentors), pulp.LpConstraintLE, 0.0,
+        m.add("mentoring", (r, s, t), list(terms + mentors), pulp.LpConstraintLE, 0.0,
               elastic=True)
 
 
@@ -446,7 +474,7 @@ def define_graduate_supply_constraints(m: StaffingModel) -> None:
     for (r, s, j, c, t), v in m.hires.items():
         by.setdefault((c, t), []).append((v, 1.0))
     for (c, t), terms in by.items():
-        m.add("graduate_supply", (c, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+        m.add("graduate_supply", (c, t), list(terms), pulp.LpConstraintLE,
               m.params.graduate_supply.get(c, 0.0), elastic=True)
 
 
@@ -477,9 +505,9 @@ def define_stage_move_limit_constraints(m: StaffingModel) -> None:
     prev, base = _last_year_staff(m, LAYERS, by_stage=True)
     for key, terms in out.items():
         if key in base:
-            m.add("stage_move_limit", key, pulp.LpAffineExpression(terms), pulp.LpConstraintLE, share * base[key])
+            m.add("stage_move_limit", key, list(terms), pulp.LpConstraintLE, share * base[key])
         else:
-            m.add("stage_move_limit", key, pulp.LpAffineExpression(terms + [(v, -share) for v in prev.get(key, [])]),
+            m.add("stage_move_limit", key, list(terms + [(v, -share) for v in prev.get(key, [])]),
                   pulp.LpConstraintLE, 0.0)
 
 
@@ -512,7 +540,7 @@ def define_region_move_constraints(m: StaffingModel) -> None:
     for key, v in m.rotation_in.items():
         pool.setdefault(key[1:], []).append((v, -1.0))
     for key, terms in pool.items():
-        m.add("rotation_pool", key, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, 0.0)
+        m.add("rotation_pool", key, list(terms), pulp.LpConstraintEQ, 0.0)
     prev, base = _last_year_staff(m, ("existing",), by_stage=False)
     limits = [("region_rotation", m.rotation_out, par.region_move_share)]
     if par.rotation_intake_share is not None:
@@ -523,10 +551,10 @@ def define_region_move_constraints(m: StaffingModel) -> None:
             by.setdefault((r, t), []).append((v, 1.0))
         for key, terms in by.items():
             if key in base:
-                m.add(family, key, pulp.LpAffineExpression(terms), pulp.LpConstraintLE, share * base[key],
+                m.add(family, key, list(terms), pulp.LpConstraintLE, share * base[key],
                       elastic=True)
             else:
-                m.add(family, key, pulp.LpAffineExpression(terms + [(v, -share) for v in prev.get(key, [])]),
+                m.add(family, key, list(terms + [(v, -share) for v in prev.get(key, [])]),
                       pulp.LpConstraintLE, 0.0, elastic=True)
 
 
@@ -570,16 +598,16 @@ def define_key_teacher_constraints(m: StaffingModel) -> None:
             for u in range(t - L + 1, t + 1):
                 kept *= district[u] / district[u - 1] if district[u - 1] > 0 else 0.0
             terms += [(m.key_out[(r, t - L)], -kept), (m.key_in[(r, t - L)], kept)]
-        m.add("key_balance", (r, t), pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, const)
-        m.add("key_rotation_out", (r, t), pulp.LpAffineExpression([(kout, 1.0)] + rot_out.get((r, t), [])),
+        m.add("key_balance", (r, t), list(terms), pulp.LpConstraintEQ, const)
+        m.add("key_rotation_out", (r, t), list([(kout, 1.0)] + rot_out.get((r, t), [])),
               pulp.LpConstraintLE, 0.0)
-        m.add("key_rotation_in", (r, t), pulp.LpAffineExpression([(kin, 1.0)] + rot_in.get((r, t), [])),
+        m.add("key_rotation_in", (r, t), list([(kin, 1.0)] + rot_in.get((r, t), [])),
               pulp.LpConstraintLE, 0.0)
-        m.add("key_share", (r, t), pulp.LpAffineExpression([(k, 1.0)] + staff.get((r, t), [])),
+        m.add("key_share", (r, t), list([(k, 1.0)] + staff.get((r, t), [])),
               pulp.LpConstraintGE, 0.0, elastic=True)
     for t in years:
         terms = [(m.key_out[(r, t)], 1.0) for r in inp.regions] + [(m.key_in[(r, t)], -1.0) for r in inp.regions]
-        m.add("key_pool", t, pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, 0.0)
+        m.add("key_pool", t, list(terms), pulp.LpConstraintEQ, 0.0)
 
 
 def hire_price(params: PlanParams, stage: str, certificate: str) -> float:
@@ -626,7 +654,7 @@ def define_objective(m: StaffingModel) -> None:
     if w["temporary"]:
         terms += [(v, w["temporary"]) for v in m.temporary.values()]
     terms += [(v, m.params.elastic_weight) for v in m.slacks.values()]
-    m.prob.setObjective(expr(terms))  # a hire's salary and hiring cost are two terms
+    m.objective = terms  # a hire's salary and hiring cost are two terms: highs and to_pulp add them up
 
 
 def column_years(m: StaffingModel) -> dict:
@@ -648,8 +676,28 @@ def row_years(m: StaffingModel) -> dict:
 
 
 def create_model(inputs: PlanInputs, params: PlanParams, elastic: bool = False) -> StaffingModel:
-    """Build the LP (a minimisation: PuLP's HiGHS duals are right only then);
-    ``elastic``: give every limit that can be broken a priced slack."""
+    """Build the LP (a minimisation); ``elastic``: give every limit that can
+    be broken a priced slack."""
+    with no_cyclic_gc():
+        return _create_model(inputs, params, elastic)
+
+
+@contextmanager
+def no_cyclic_gc():
+    """Hold Python's cyclic garbage collector while tens of thousands of
+    small objects are made: its passes over them took half the build time
+    (0.13 s against 0.25 s on the default district). Nothing made here is
+    cyclic garbage; plain reference counting frees it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _create_model(inputs: PlanInputs, params: PlanParams, elastic: bool) -> StaffingModel:
     m = StaffingModel(inputs, params, pulp.LpProblem("staffing", pulp.LpMinimize), elastic)
     define_variables(m)
     define_staff_totals(m)

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from optimize.model import StaffingModel, teaching
+from optimize.model import StaffingModel, no_cyclic_gc, teaching
 from optimize.problem import Retention, lookup
 
 STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
@@ -78,6 +78,11 @@ def _retention_exits(m: StaffingModel) -> tuple[dict, dict]:
 
 def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     """Tidy frames staff, hires, moves, posts (without post values)."""
+    with no_cyclic_gc():
+        return _assign_solution(m)
+
+
+def _assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     inp = m.inputs
     stock_start, exits = _retention_exits(m)
     dem = lookup(inp.demand, ["region", "stage", "subject", "year"], "demand")

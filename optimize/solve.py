@@ -127,7 +127,7 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
 
 
 def _solve_highs(m: StaffingModel, t0: float) -> SolveInfo:
-    hm = to_arrays(m.variables, m.rows, m.prob.objective)
+    hm = to_arrays(m.variables, m.rows, m.objective)
     m.solved = hm
     h = hm.new_highs(LP_OPTIONS | {"time_limit": float(m.params.time_limit)})
     h.run()
@@ -143,9 +143,13 @@ def _solve_highs(m: StaffingModel, t0: float) -> SolveInfo:
     gap = m.params.integer_gap
     x, z, method, proven = round_plan(m, hm, h, z_lp, gap, left)
     if x is None:
-        found = (f"; the best plan found was proven within {proven:.2%} of the best one, so plan.integer_gap = "
-                 f"{proven + 0.0005:.3f} would accept it" if proven is not None else "")
-        raise _time_limit_error(m, "highs", f"a plan in whole persons within {gap:.2%} of the best one{found}")
+        if proven is None:
+            raise _time_limit_error(m, "highs", "a plan in whole persons")
+        raise NoPlan(f"no plan in whole persons was proven within plan.integer_gap ({gap:.2%}) of the best one in "
+                     f"{m.params.time_limit:g} s: the best found is proven within {proven:.2%} (measured on the "
+                     f"decision-dependent objective, against the LP relaxation or HiGHS's bound), so no plan is "
+                     f"reported. To get one, set plan.integer_gap = {proven + 0.0005:.3f}, raise plan.time_limit, "
+                     f"or solve the LP (plan.integer = false), whose plan is exact")
     fixed = _fix_integers(hm, x)
     fixed.run()
     _check(m, "highs", highs_status(fixed))
@@ -173,14 +177,15 @@ def _solve_cbc(m: StaffingModel) -> SolveInfo:
                           gapRel=m.params.integer_gap if m.params.integer else None)
     if not s.available():
         raise NoPlan("no solver could run (highs is not installed and cbc is not available)")
-    m.prob.solve(s)
-    if m.prob.status == pulp.LpStatusInfeasible:
+    prob = m.to_pulp()
+    prob.solve(s)
+    if prob.status == pulp.LpStatusInfeasible:
         raise Infeasible("cbc: no plan meets every hard limit")
-    if m.prob.status == pulp.LpStatusNotSolved or m.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+    if prob.status == pulp.LpStatusNotSolved or prob.sol_status == pulp.LpSolutionIntegerFeasible:
         raise _time_limit_error(m, "cbc", f"a plan in whole persons within {m.params.integer_gap:.2%} of the best "
                                           f"one" if m.params.integer else "the plan optimal")
-    if not (m.prob.status == pulp.LpStatusOptimal and m.prob.sol_status == pulp.LpSolutionOptimal):
-        raise NoPlan(f"the solver (cbc) ended with status '{pulp.LpStatus[m.prob.status]}' without a proven plan")
+    if not (prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal):
+        raise NoPlan(f"the solver (cbc) ended with status '{pulp.LpStatus[prob.status]}' without a proven plan")
     if m.params.integer:
         # a MIP has no meaningful duals: fix the integers and re-solve the LP
         ints = [v for v in m.variables if v.cat == pulp.LpInteger]
@@ -188,9 +193,12 @@ def _solve_cbc(m: StaffingModel) -> SolveInfo:
             v.lowBound = v.upBound = round(v.varValue or 0.0)
             v.cat = pulp.LpContinuous
         try:
-            m.prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=m.params.time_limit))
+            prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=m.params.time_limit))
         finally:
             for v in ints:
                 v.cat = pulp.LpInteger
-    return SolveInfo("cbc", "Optimal", 0.0, float(pulp.value(m.prob.objective)) + m.fixed_salary, m.elastic,
+    for row in m.rows:  # the rows carry what PuLP's constraints got
+        con = prob.constraints[row.name]
+        row.slack, row.pi = con.slack, con.pi
+    return SolveInfo("cbc", "Optimal", 0.0, float(pulp.value(prob.objective)) + m.fixed_salary, m.elastic,
                      method="cbc")
