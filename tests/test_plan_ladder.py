@@ -18,10 +18,12 @@ from test_plan_small import wave_inputs
 
 
 def test_the_rule_fills_the_stage_with_the_largest_gap_first(simple_params):
-    # 3 free posts under the cap; primary is 2 short, junior 5: the rule gives
-    # junior its 3 first (the greedy plan it replaces gave primary its 2).
-    inp = tiny_inputs({("primary", 2025): 7, ("junior", 2025): 10}, {("primary", "primary"): 5, ("junior", "junior"): 5},
-                      cap=13, posts={"primary": 5, "junior": 5}, years=[2025], base_year=2024)
+    # 3 free posts under the cap; primary is 4 short of 24 (17%), junior 3 of
+    # 8 (38%): the rule fills junior first (3), primary gets none (the greedy
+    # plan it replaces filled the youngest stage first: primary 3).
+    inp = tiny_inputs({("primary", 2025): 24, ("junior", 2025): 8},
+                      {("primary", "primary"): 20, ("junior", "junior"): 5},
+                      cap=28, posts={"primary": 20, "junior": 5}, years=[2025], base_year=2024)
     hires = rule_plan(inp, simple_params)["hires"].groupby("stage").teachers.sum()
     assert hires.to_dict() == pytest.approx({"junior": 3})
 
