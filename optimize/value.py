@@ -16,7 +16,14 @@ optimum (its duals do not change). Where the step leaves the basis (a
 degenerate or short range), the plan is re-solved from its basis with the
 post added. In integer mode the hires and moves into the area and stage may
 rise above their whole numbers to fill the post (everything else is held);
-the re-solve is then always done.
+the re-solve is then always done, and ``post_dual`` is left empty (the
+duals of a model whose integers are fixed price nothing).
+
+A dual is one side of the story where the plan is degenerate: a post added
+for one year only may be worth nothing (whoever is hired to fill it must
+stay the next year, when there is no post for them) while its dual says
+otherwise, so the values here are changes of the re-solved plan, not
+duals times one.
 """
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ class Change:
     cash: float       # yuan more spent
     temporary: float  # FTE-years of temporary cover replaced
     method: str       # 'basis', 're-solve' or 'slack' (the limit did not bind)
+    objective: float = 0.0  # objective (yuan-equivalent) saved, in the re-solved plan
 
 
 class PostPricer:
@@ -88,7 +96,7 @@ class PostPricer:
             elif not self.integer:
                 b = self._by_basis(rows)
                 if b is not None:
-                    got = Change(dual, -b[0], b[1], -b[2], "basis")
+                    got = Change(dual, -b[0], b[1], -b[2], "basis", -b[3])
             if got is None:
                 todo.append((k, rows, cells, dual))
             out.append(got)
@@ -96,8 +104,8 @@ class PostPricer:
         # with another post): the same area and year next to each other
         todo.sort(key=lambda a: (len(a[2]), a[2][0][0], a[2][0][2], a[2][0][1]))
         for k, rows, cells, dual in todo:
-            d_short, d_cash, d_temp = self._by_resolve(rows, cells)
-            out[k] = Change(dual, -d_short, d_cash, -d_temp, "re-solve")
+            d_short, d_cash, d_temp, d_obj = self._by_resolve(rows, cells)
+            out[k] = Change(dual, -d_short, d_cash, -d_temp, "re-solve", -d_obj)
         self.restore()
         return out
 
@@ -109,7 +117,7 @@ class PostPricer:
         # rows whose slack is basic do not bind: loosening them moves nothing
         nonbasic = [i for i in rows if i not in self.basic_rows]
         if not nonbasic:
-            return 0.0, 0.0, 0.0
+            return 0.0, 0.0, 0.0, 0.0
         rhs = np.zeros(len(self.hm.rows))
         rhs[nonbasic] = 1.0
         status, z = self.h.getBasisSolve(rhs)
@@ -124,7 +132,8 @@ class PostPricer:
                    _room(self.act[i], zr, self.hm.row_lower[i], self.hm.row_upper[i]))
         if step < 1 - 1e-9:
             return None
-        return float(self.short[j] @ zc), float(self.cash[j] @ zc), float(self.temp[j] @ zc)
+        return (float(self.short[j] @ zc), float(self.cash[j] @ zc), float(self.temp[j] @ zc),
+                float(self.hm.cost[j] @ zc))
 
     def _by_resolve(self, rows: list[int], cells: list[tuple]):
         """Re-solve with the posts added (and, in integer mode, the hires
@@ -144,7 +153,7 @@ class PostPricer:
         self.moved = True
         h.run()
         d = np.asarray(h.getSolution().col_value) - self.x
-        return float(self.short @ d), float(self.cash @ d), float(self.temp @ d)
+        return float(self.short @ d), float(self.cash @ d), float(self.temp @ d), float(self.hm.cost @ d)
 
     def _lower(self) -> None:
         """Take away the posts the last re-solve added."""
@@ -182,7 +191,7 @@ def _room(x, z, lo, hi) -> float:
     return float(max(0.0, min(up.min(initial=np.inf), down.min(initial=np.inf))))
 
 
-VALUES = ["post_dual", "post_value_fte", "post_value_yuan", "post_value_temporary"]
+VALUES = ["post_value", "post_value_fte", "post_value_yuan", "post_value_temporary"]
 
 
 def _scope(values: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -192,8 +201,8 @@ def _scope(values: pd.DataFrame, keys: list[str]) -> pd.Series:
     nothing anywhere in the area."""
     out = pd.Series("stage", index=values.index, dtype=object)
     for _, g in values.groupby(keys):
-        v = g[VALUES].to_numpy()
-        if len(v) > 1 and np.abs(v[:, 0]).max() <= 1e-6:
+        v = np.nan_to_num(g[VALUES].to_numpy(dtype=float))
+        if len(v) > 1 and np.abs(v).max() <= 1e-6:
             out[g.index] = "none"
         elif len(v) > 1 and (np.ptp(v, axis=0) <= 0.01 * np.abs(v).max(axis=0) + 1e-6).all():
             out[g.index] = "area"
@@ -201,10 +210,13 @@ def _scope(values: pd.DataFrame, keys: list[str]) -> pd.Series:
 
 
 def price_posts(m: StaffingModel, posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``posts`` with post_dual (objective yuan-equivalent saved by one more
-    post that year), post_value_fte (FTE-years of shortfall it avoids over
-    the plan), post_value_yuan (yuan more spent over the plan: positive when
-    the post costs cash, negative when it saves some),
+    """``posts`` with post_dual (the LP's dual: objective yuan-equivalent
+    saved by one more post that year, as the duals say it), post_value (the
+    objective saved in the re-solved plan: the dual where the basis holds,
+    less where one post is beyond its range), post_value_fte (FTE-years of
+    shortfall it avoids over the plan), post_value_yuan (yuan more spent
+    over the plan: positive when the post costs cash, negative when it saves
+    some),
     post_value_temporary (FTE-years of temporary cover it replaces),
     value_method and scope; and post_value: the same per area and stage for
     a permanent post, from the first plan year to the last."""
@@ -216,14 +228,19 @@ def price_posts(m: StaffingModel, posts: pd.DataFrame) -> tuple[pd.DataFrame, pd
     one, perm = got[:len(keys)], got[len(keys):]
 
     def frame(base: pd.DataFrame, changes: list[Change]) -> pd.DataFrame:
-        return base.assign(post_dual=[c.dual for c in changes], post_value_fte=[c.shortfall for c in changes],
+        return base.assign(post_dual=[c.dual for c in changes], post_value=[c.objective for c in changes],
+                           post_value_fte=[c.shortfall for c in changes],
                            post_value_yuan=[c.cash for c in changes],
                            post_value_temporary=[c.temporary for c in changes],
                            value_method=[c.method for c in changes])
 
     out = frame(posts, one)
+    if pricer.integer:  # the duals of a model with its integers fixed price nothing
+        out["post_dual"] = np.nan
     out["scope"] = _scope(out, ["region", "year"])
     perm = frame(pd.DataFrame([(r, s, years[0], years[-1]) for r, s in pairs],
                               columns=["region", "stage", "from_year", "to_year"]), perm)
+    if pricer.integer:
+        perm["post_dual"] = np.nan
     perm["scope"] = _scope(perm, ["region"])
     return out, perm

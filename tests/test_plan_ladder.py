@@ -53,7 +53,26 @@ def test_one_more_post_is_worth_a_teacher_and_costs_a_salary_and_a_hire(simple_p
                       years=[2025], base_year=2024)
     plan = solve_plan(inp, simple_params)
     p = plan.posts.iloc[0]
-    assert (p.post_dual, p.post_value_fte, p.post_value_yuan) == pytest.approx((989, 1, 11))
+    assert (p.post_dual, p.post_value, p.post_value_fte, p.post_value_yuan) == pytest.approx((989, 989, 1, 11))
+
+
+def test_a_post_for_one_year_is_worth_nothing_when_its_teacher_must_stay(simple_params):
+    # 3 teachers, demand 5.5 in 2025-26, cap 5: 2 hires, 0.5 short each year.
+    # A post added in 2025 only cannot be filled: whoever fills it stays in
+    # 2026, when there is no post (a dual may still say otherwise: the plan
+    # is degenerate). Added in 2026 it takes 0.5 of a hire (0.5 x (1 + 10)
+    # = 5.5 yuan); added for good, 0.5 FTE-years a year for 0.5 x 10 hiring
+    # + 2 x 0.5 salary = 6: it saves 994 of objective, though the duals of
+    # the two years add up to 1,988.
+    inp = tiny_inputs({("primary", 2025): 5.5, ("primary", 2026): 5.5}, {("primary", "primary"): 3}, cap=5,
+                      posts={"primary": 3}, years=[2025, 2026], base_year=2024)
+    plan = solve_plan(inp, simple_params)
+    p = plan.posts.set_index("year")
+    assert (p.post_value_fte[2025], p.post_value_yuan[2025]) == pytest.approx((0, 0), abs=1e-9)
+    assert (p.post_value_fte[2026], p.post_value_yuan[2026]) == pytest.approx((0.5, 5.5))
+    v = plan.post_value.iloc[0]
+    assert (v.post_value_fte, v.post_value_yuan, v.post_value) == pytest.approx((1, 6, 1000 - 6))
+    assert v.post_dual == pytest.approx(1988)
 
 
 # --- the default district ------------------------------------------------------------------------
@@ -155,4 +174,8 @@ def test_post_value_says_where_the_stage_of_a_post_does_not_matter(base):
         if (g.scope == "area").all():
             assert np.ptp(g.post_dual) <= 0.01 * g.post_dual.abs().max() + 1e-6
     posts = base.plan.posts
-    assert {"post_dual", "post_value_fte", "post_value_yuan", "post_value_temporary", "scope"} <= set(posts.columns)
+    assert {"post_dual", "post_value", "post_value_fte", "post_value_yuan", "post_value_temporary",
+            "scope"} <= set(posts.columns)
+    # where the basis holds for a whole post the dual is its value; elsewhere it can say more
+    basis = posts[posts.value_method == "basis"]
+    assert np.allclose(basis.post_value, basis.post_dual, rtol=1e-6, atol=1.0)
