@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from forecast.grades import STAGES
 from forecast.settings import NUMBER, STAGE_MAP, setting
+
 from optimize.problem import PlanInputs
+
+if TYPE_CHECKING:  # the plan imports the problem, which imports this module's settings
+    from optimize.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def _combine(values: list, districts: list[str]):
     return first
 
 
-def combine_plans(plans: dict[str, "Plan"]) -> "Plan":
+def combine_plans(plans: dict[str, Plan]) -> Plan:
     """The city's plan from its districts' plans: every table with a
     ``district`` column; solver time (HiGHS's own, seconds) and objective
     (yuan-equivalent) summed; optimal only if every district's plan is."""

@@ -44,6 +44,8 @@ class RunResult:
     forecast_record: dict = field(default_factory=dict)
     #: planning units (districts) the plan was solved as
     plan_units: int = 1
+    #: what the plan was solved for (optimize.problem.PlanInputs), to re-solve it with other settings
+    plan_inputs: object = None
 
     def stage_totals(self) -> pd.DataFrame:
         """Pupils by stage and year for the whole data set: stage, year, kind,
@@ -83,6 +85,7 @@ class RunResult:
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": posts.drop(columns="cap"), "plan_caps": area_caps(posts),
             "plan_moves": self.plan.moves, "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
+            "plan_value": self.plan.value(), "post_value": self.plan.post_value,
             "plan_violations": self.plan.violations, "plan_key": self.plan.key,
         }
 

@@ -87,7 +87,7 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
                        forecast_record={"weights_by_area": {k: v for fc in forecasts
                                                             for k, v in fc.enrolment.region_weights.items()},
                                         "interval_errors": first.interval_errors()},
-                       plan_units=len(names))
+                       plan_units=len(names), plan_inputs=forecasts[0].plan_inputs if len(names) == 1 else None)
     result.peaks = peak_table(result.stage_totals(), gm)
     return result
 

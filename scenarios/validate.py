@@ -18,6 +18,7 @@ from forecast.combine import MIN_YEARS
 from forecast.enrolment import check_adjustments
 from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
+from optimize.problem import retraining_problems
 from scenarios.excel import file_of
 from scenarios.folders import output_problems
 from scenarios.inputs import SCENARIO_TABLES, check_grades, district_of, read_table
@@ -63,6 +64,7 @@ def _settings_problems(s: Scenario) -> list[str]:
     errs = []
     if plan.years is not None and plan.years > fc.horizon:
         errs.append(f"{s.path}: plan.years ({plan.years}) is beyond forecast.horizon ({fc.horizon})")
+    errs += retraining_problems(plan, str(s.path))
     return errs
 
 
