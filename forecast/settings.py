@@ -311,8 +311,7 @@ def _range(s: Setting) -> str:
 def _doc(s: Setting, prefix: str) -> str:
     doc = s.doc + (f" ({s.unit})" if s.unit else "")
     if s.only_with:
-        doc += "; only with " + "; ".join(f"{prefix}.{k} = {' or '.join(map(_shown, v))}"
-                                          for k, v in s.only_with.items())
+        doc += "; only with " + "; ".join(f"{prefix}.{k} = {' or '.join(_shown(x) for x in v)}" for k, v in s.only_with.items())
     return doc
 
 

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from forecast.grades import STAGES
 from forecast.settings import NUMBER, STAGE_MAP, setting
+
 from optimize.problem import PlanInputs
+
+if TYPE_CHECKING:  # the plan imports the problem, which imports this module's settings
+    from optimize.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,40 @@ def split_by_district(inputs: PlanInputs, district_of: pd.Series) -> dict[str, P
             parts[f.name] = value
         out[str(district)] = PlanInputs(**parts)
     return out
+
+
+def _combine(values: list, districts: list[str]):
+    """One value from the districts' values of one field: frames stacked
+    with a district column, dicts combined key by key, numbers summed."""
+    first = values[0]
+    if isinstance(first, pd.DataFrame):
+        parts = [v.assign(district=d) for v, d in zip(values, districts) if len(v.columns)]
+        if not parts:
+            return first
+        out = pd.concat(parts, ignore_index=True)
+        return out[["district"] + [c for c in out.columns if c != "district"]]
+    if isinstance(first, dict):
+        return {k: _combine([v[k] for v in values], districts) for k in first}
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return type(first)(sum(values))
+    return first
+
+
+def combine_plans(plans: dict[str, Plan]) -> Plan:
+    """The city's plan from its districts' plans: every table with a
+    ``district`` column; solver time (HiGHS's own, seconds) and objective
+    (yuan-equivalent) summed; optimal only if every district's plan is."""
+    from optimize.plan import Plan
+    from optimize.solve import SolveInfo
+
+    districts = list(plans)
+    kw = {}
+    for f in dataclasses.fields(Plan):
+        values = [getattr(p, f.name) for p in plans.values()]
+        if f.name == "info":
+            kw[f.name] = SolveInfo(values[0].solver, "Optimal" if all(v.status == "Optimal" for v in values)
+                                   else "mixed", sum(v.seconds for v in values), sum(v.objective for v in values),
+                                   any(v.relaxed for v in values))
+        else:
+            kw[f.name] = _combine(values, districts)
+    return Plan(**kw)

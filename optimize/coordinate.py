@@ -136,9 +136,9 @@ def _master(cols: list[list[Proposal]], keys: list, cap: np.ndarray, penalty: fl
     convexity duals and the artificial slack used."""
     import highspy
 
-    from optimize.solve import _highs_class
+    from optimize.highs import highs_class
 
-    h = _highs_class(False)()
+    h = highs_class(False)()
     h.setOptionValue("threads", 1)
     n = sum(len(c) for c in cols)
     K = len(keys)

@@ -7,7 +7,7 @@ from functools import cached_property
 import pandas as pd
 
 from forecast.grades import STAGES
-from forecast.settings import NUMBER, STAGE_MAP, setting
+from forecast.settings import NUMBER, RECORDS, STAGE_MAP, setting
 
 SCHOOL = ("primary", "junior", "senior")
 
@@ -47,8 +47,14 @@ def hiring_certificates(stage: str, rule: str) -> tuple[str, ...]:
 class PlanParams:
     """Costs (yuan), objective weights and limits of the plan. Values are
     planning assumptions; every one can be set by scenario (``[plan]``).
-    Cash prices are yuan; ``shortfall_weight``, ``surplus_weight`` and
-    ``elastic_weight`` are objective weights in yuan-equivalent, not cash.
+
+    Cash prices are yuan (salary, hire_cost, stage_move_cost,
+    region_move_cost, temporary_cost, the retraining costs); they are what
+    ``plan_comparison.csv``'s ``cost`` adds up. ``shortfall_weight``,
+    ``surplus_weight``, ``temporary_quality_weight`` and ``elastic_weight``
+    are objective weights in yuan-equivalent, not cash: they say how much
+    the plan would pay to avoid a unit of each, and they are the only
+    reason a dual (``post_dual``) is not a cash figure.
     """
 
     years: int | None = setting(kind=int, lo=1, hi=30, unit="years",
@@ -63,10 +69,16 @@ class PlanParams:
     certificate_premium: float = setting(0.05, lo=0.0, hi=10.0, unit="share of hire_cost per level",
                                          doc="extra hiring cost per certificate level above the stage")
     stage_move_cost: float = setting(10_000.0, lo=0, hi=1e8, unit="yuan per move",
-                                     doc="moving a teacher between stages (retraining)")
+                                     doc="moving a teacher between stages (induction into the new stage)")
     region_move_cost: float = setting(15_000.0, lo=0, hi=1e8, unit="yuan per move",
                                       doc="rotating a teacher between areas")
-    temporary_cost: float = setting(150_000.0, lo=0, hi=1e8, unit="yuan per FTE-year", doc="temporary cover")
+    temporary_cost: float = setting(150_000.0, lo=0, hi=1e8, unit="yuan per FTE-year",
+                                    doc="temporary cover's cash cost (wages of 代课 staff)")
+    temporary_quality_weight: float = setting(
+        300_000.0, lo=0, hi=1e10, unit="objective weight per FTE-year",
+        doc="temporary cover's quality cost on top of its cash cost (not cash): an FTE-year of cover weighs "
+            "temporary_cost + this, between a permanent teacher's salary and an uncovered FTE-year, so the plan "
+            "uses cover where a post cannot be filled in time rather than to save on salaries")
     shortfall_weight: float = setting(1_000_000.0, lo=0, hi=1e10, unit="objective weight per FTE-year",
                                       doc="uncovered demand")
     surplus_weight: float = setting(50_000.0, lo=0, hi=1e10, unit="objective weight per FTE-year",
@@ -74,22 +86,52 @@ class PlanParams:
     elastic_weight: float = setting(10_000_000.0, lo=0, hi=1e12, unit="objective weight per unit",
                                     doc="breaking a hard limit, used only when no plan meets them all")
     temporary_share_max: float = setting(0.05, lo=0.0, hi=1.0, unit="share of demand",
-                                         doc="temporary cover at most this share of a cell's demand")
+                                         doc="temporary cover at most this share of a cell's demand, or the "
+                                             "roster's temporary staff still under contract there if more (their "
+                                             "contracts are kept as they run out, as the no-action baseline keeps "
+                                             "them; no new cover until the cell is back under the share)")
     post_shift_share: float = setting(0.03, lo=0.0, hi=1.0, unit="share of the cap per year",
                                       doc="posts moved between stages of an area per year")
     new_hire_attrition: float = setting(0.04, lo=0.0, hi=1.0, unit="share per year", doc="plan hires who leave")
     mentor_ratio: float = setting(0.10, lo=0.0, hi=10.0, unit="hires per experienced teacher",
                                   doc="new hires per year at most this many per experienced permanent teacher "
-                                      "of the area and stage (导师带教)")
+                                      "of the area and stage they teach in in their first year (导师带教)")
+    mentor_after_years: int = setting(3, lo=1, hi=40, unit="years",
+                                      doc="years in post after which the plan's own hires count as experienced "
+                                          "teachers (mentors); base-year staff count from the start")
     graduate_supply: dict[str, float] = setting(
         kind=STAGE_MAP, keys=STAGES, lo=0, hi=1e7, unit="persons per year",
         doc="hires per certificate level per year, district-wide",
         default_factory=lambda: {"preschool": 200.0, "primary": 400.0, "junior": 500.0, "senior": 400.0})
     region_move_share: float = setting(0.02, lo=0.0, hi=1.0, unit="share of experienced staff per year",
-                                       doc="teachers rotated out of an area per year")
+                                       doc="teachers rotated out of an area per year (交流轮岗)")
+    rotation_years: int | None = setting(kind=int, lo=1, hi=30, unit="years",
+                                         doc="a rotated teacher returns to their own area after this many years "
+                                             "(two-way rotation; not set: rotation is a permanent move)")
+    rotation_intake_share: float | None = setting(kind=NUMBER, lo=0.0, hi=1.0,
+                                                  unit="share of experienced staff per year",
+                                                  doc="teachers rotated into an area per year at most this share "
+                                                      "of its experienced staff (not set: no limit)")
+    stage_move_share: float | None = setting(kind=NUMBER, lo=0.0, hi=1.0, unit="share of a stage's staff per year",
+                                             doc="teachers moved out of a stage of an area per year at most this "
+                                                 "share of its permanent staff (not set: no limit)")
+    pool_cap: bool = setting(False, doc="one establishment cap for the whole district, shared by its areas "
+                                        "(区管校聘), instead of a cap per area")
+    retraining: list = setting(
+        kind=RECORDS, records={"stage": str, "from": str, "to": str, "cost": NUMBER, "share": NUMBER},
+        unit="cost: yuan per teacher; share: of the from-subject's base-year staff per year", default_factory=list,
+        doc="subject pairs within a stage whose base-year teachers may be retrained (转岗), e.g. {stage = "
+            "\"junior\", from = \"humanities\", to = \"science\", cost = 20000, share = 0.05}: the cost per "
+            "teacher retrained and the yearly limit as a share of the from-subject's base-year staff still in post "
+            "(not set: no retraining)")
     budget: float | None = setting(kind=NUMBER, lo=0, hi=1e13, unit="yuan per year",
                                    doc="salaries, hires, moves and cover (not set: no budget)")
     integer: bool = setting(False, doc="hires and moves in whole persons (a MIP)")
+    integer_gap: float = setting(0.005, lo=1e-6, hi=0.5, unit="share of the decision-dependent objective",
+                                 only_with={"integer": (True,)},
+                                 doc="a plan in whole persons is accepted when it is proven within this share of "
+                                     "the best one, on the part of the objective the decisions can change (the "
+                                     "base-year staff's salaries left out)")
     time_limit: float = setting(120.0, lo=1, hi=86_400, unit="seconds", doc="solver time limit")
     solver: str = setting("highs", choices=("highs", "cbc"), doc="HiGHS (default) or CBC")
     hiring_certificates: str = setting("any", choices=HIRING_RULES,
@@ -119,6 +161,32 @@ class PlanParams:
                                              "under: how likely each plan is to exceed it")
 
 
+def retraining_problems(params: PlanParams, src: str) -> list[str]:
+    """What is wrong with ``plan.retraining``: an unknown school stage or
+    subject, a subject retrained into itself, a pair given twice, a cost
+    below zero or a share outside 0-1."""
+    from forecast.curriculum import SUBJECTS
+
+    errs, seen = [], set()
+    for i, r in enumerate(params.retraining):
+        key = f"{src}: plan.retraining[{i}]"
+        if r["stage"] not in SCHOOL:
+            errs.append(f"{key}.stage '{r['stage']}' is not a school stage (allowed: {', '.join(SCHOOL)})")
+        for end in ("from", "to"):
+            if r[end] not in SUBJECTS:
+                errs.append(f"{key}.{end} '{r[end]}' is not a subject (allowed: {', '.join(SUBJECTS)})")
+        if r["from"] == r["to"]:
+            errs.append(f"{key}: from and to are both '{r['from']}'")
+        if (r["stage"], r["from"], r["to"]) in seen:
+            errs.append(f"{key}: the pair {r['stage']} {r['from']} -> {r['to']} is given twice")
+        seen.add((r["stage"], r["from"], r["to"]))
+        if not r["cost"] >= 0:
+            errs.append(f"{key}.cost {r['cost']!r} is below 0 (yuan per teacher retrained)")
+        if not 0 <= r["share"] <= 1:
+            errs.append(f"{key}.share {r['share']!r} is not between 0 and 1")
+    return errs
+
+
 @dataclass
 class PlanInputs:
     """Everything the plan needs, as tidy frames.
@@ -136,6 +204,9 @@ class PlanInputs:
     base_year : the year whose staff and posts are given.
     key_teachers : region, year, headcount — key teachers (骨干, permanent) in
         post with no action, from the base year on (persons); optional.
+    temporary : region, stage, subject, year, headcount — the roster's
+        temporary staff still under contract with no action (persons), who
+        may stay on as cover beyond ``temporary_share_max``; optional.
     """
 
     demand: pd.DataFrame
@@ -145,6 +216,7 @@ class PlanInputs:
     cap: pd.DataFrame
     base_year: int
     key_teachers: pd.DataFrame | None = None
+    temporary: pd.DataFrame | None = None
 
     # cached: the model and its read-back ask for these once per variable
     @cached_property
@@ -173,19 +245,41 @@ def lookup(frame: pd.DataFrame, keys: list[str], value: str) -> dict:
 
 
 class Retention:
-    """Retention of the existing layer by (region, stage, subject, certificate,
-    year). A cell with no base-year staff (teachers moved into it) takes its
-    stage's staff-weighted rate in that area and year."""
+    """Retention of base-year staff by their home cell (region, stage,
+    subject, certificate) and year: the share of the cell's base-year
+    permanent staff in post in ``year - 1`` still in post in ``year``.
+
+    A teacher moved to another stage or subject keeps the rate of the cell
+    they came from (their own age and sex profile), so only home cells have
+    rates; a home cell whose staff have all gone keeps nobody (0).
+
+    ``pool(s, j, c, t)`` is the rate of teachers rotated between areas
+    through the district pool, which does not say which area sent whom: the
+    highest of the areas' rates for that stage, subject and certificate.
+    Rotation takes teachers who stay, not those about to retire (rotation
+    schemes exempt the last years before retirement), and the highest rate
+    keeps the cell's staff in post the supply model's with those at home
+    never leaving at less than nothing."""
 
     def __init__(self, inputs: PlanInputs):
         r = inputs.retention
         self.rates = lookup(r, ["region", "stage", "subject", "certificate", "year"], "rate")
-        g = r.assign(kept=r.rate * r.weight).groupby(["region", "stage", "year"])
-        self.stage_rates = (g.kept.sum() / g.weight.sum()).fillna(1.0).to_dict()
+        staffed = r[r.weight > 0]
+        self.pool_rates = staffed.groupby(["stage", "subject", "certificate", "year"]).rate.max().to_dict()
 
     def __call__(self, region: str, stage: str, subject: str, certificate: str, year: int) -> float:
-        rate = self.rates.get((region, stage, subject, certificate, year))
-        return rate if rate is not None else self.stage_rates.get((region, stage, year), 1.0)
+        return self.rates[(region, stage, subject, certificate, year)]
+
+    def pool(self, stage: str, subject: str, certificate: str, year: int) -> float:
+        return self.pool_rates.get((stage, subject, certificate, year), 0.0)
+
+    def survival(self, stage: str, subject: str, certificate: str, start: int, end: int) -> float:
+        """Share of pooled (rotated) teachers in post at the end of ``start``
+        still in post at the end of ``end``."""
+        out = 1.0
+        for t in range(start + 1, end + 1):
+            out *= self.pool(stage, subject, certificate, t)
+        return out
 
 
 def adjust_cap(cap: pd.DataFrame, change: float, base: int, freeze: bool = False) -> pd.DataFrame:
@@ -211,16 +305,20 @@ def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame,
     ``supply`` is ``forecast.supply.project_supply`` output; only permanent staff
     enter the plan's stock (temporary staff are part of temporary cover).
     ``cap`` is the cap the plan must keep (see ``adjust_cap``); ``key_supply``
-    is the supply projection for the key teachers alone.
+    is the supply projection for the key teachers alone. Home cells with no
+    base-year staff are left out: nobody's exits follow them.
     """
+    temp = supply[(supply.status == "temporary") & supply.year.isin(years)]
+    temp = temp.groupby(["region", "stage", "subject", "year"], as_index=False).headcount.sum()
     perm = supply[supply.status == "permanent"]
     keys = ["region", "stage", "subject", "certificate"]
     wide = perm.pivot_table(index=keys, columns="year", values="headcount", aggfunc="sum").sort_index(axis=1)
+    wide = wide[wide[base_year] > 0]
     stock = wide[base_year].rename("headcount").reset_index()
     rows = []
     for t in years:
         prev, cur = wide[t - 1], wide[t]
-        rate = (cur / prev).where(prev > 0, 1.0)
+        rate = (cur / prev).where(prev > 0, 0.0)  # an empty cell keeps nobody
         rows.append(pd.DataFrame({"year": t, "rate": rate, "weight": prev}).reset_index())
     retention = pd.concat(rows, ignore_index=True)
     return PlanInputs(
@@ -232,4 +330,5 @@ def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame,
         base_year=base_year,
         key_teachers=None if key_supply is None else key_supply[key_supply.status == "permanent"].groupby(
             ["region", "year"], as_index=False).headcount.sum(),
+        temporary=temp,
     )

@@ -1,14 +1,20 @@
 """Read a solved model into the plan's tidy frames."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 
-from optimize.model import StaffingModel, cover_keys
+from optimize.model import StaffingModel, cover_keys, no_cyclic_gc, teaching
 from optimize.problem import Retention, lookup
 
 STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
                  "moves_in", "moves_out", "stock_end", "temporary", "shortfall", "surplus"]
+#: subject is where a teacher comes from, subject_to where they go (they differ only for retraining, 转岗);
+#: kind: stage (a move between stages), retraining, rotation (to another area) or return (home after a term)
+MOVE_COLUMNS = ["region_from", "region_to", "stage_from", "stage_to", "subject", "certificate", "year", "teachers",
+                "subject_to", "kind"]
 
 
 def _val(v) -> float:
@@ -21,26 +27,66 @@ def _cover(variables: dict, key) -> float:
     return _val(variables[key]) if key in variables else 0.0
 
 
-def _retention_exits(m: StaffingModel) -> dict:
-    """Exits per (r, s, j, t): stock at the end of t-1 (or base) less what stays."""
+def home_values(m: StaffingModel) -> dict:
+    """(r, s, j, c, t) -> base-year staff teaching at home (persons): the
+    cell's ``home`` count less those moved away and those rotated out."""
+    out = dict(m.home)
+    for (r, s0, j0, s, j, c, t), v in m.moved.items():
+        out[(r, s0, j0, c, t)] -= _val(v)
+    for key, v in m.away.items():
+        out[key] -= _val(v)
+    return out
+
+
+def _retention_exits(m: StaffingModel) -> tuple[dict, dict]:
+    """Stock at the end of t-1 (or the base year) and exits in t, per
+    (r, s, j, t) where the teachers teach (persons): base-year staff at their
+    home cell's rate (moved ones too), rotated ones at the pool's (``Retention.pool``), the
+    plan's hires at ``new_hire_attrition``. Those at home are what the cell
+    keeps less those away, so where those rotated out stay better than the
+    cell's average, those at home leave faster."""
     inp, par = m.inputs, m.params
     retention = Retention(inp)
     start = lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
+    first = inp.years[0]
     exits, stock_start = {}, {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
-        if t == inp.years[0]:
-            prev = start.get((r, s, j, c), 0.0) if layer == "existing" else 0.0
-        else:
-            prev = _val(m.stock[(layer, r, s, j, c, t - 1)])
-        rate = retention(r, s, j, c, t) if layer == "existing" else 1 - par.new_hire_attrition
-        key = (r, s, j, t)
+    at_home = home_values(m)
+
+    def add(key, prev, gone):
         stock_start[key] = stock_start.get(key, 0.0) + prev
-        exits[key] = exits.get(key, 0.0) + prev * (1 - rate)
+        exits[key] = exits.get(key, 0.0) + gone
+
+    for (r, s, j, c, t) in m.home:
+        prev = start[(r, s, j, c)] if t == first else at_home[(r, s, j, c, t - 1)]
+        rate = retention(r, s, j, c, t)
+        gone = prev * (1 - rate)
+        if t != first and (r, s, j, c, t - 1) in m.away:
+            gone += (retention.pool(s, j, c, t) - rate) * _val(m.away[(r, s, j, c, t - 1)])
+        add((r, s, j, t), prev, gone)
+    new = {}  # the plan's hires in post at the end of t: earlier years' and this year's
+    for (layer, r, s, j, c, t), v in m.stock.items():
+        new[(r, s, j, c, t)] = new.get((r, s, j, c, t), 0.0) + _val(v)
+    for key, v in m.hires.items():
+        new[key] = new.get(key, 0.0) + _val(v)
+    for (r, s, j, c, t) in new:
+        prev = new.get((r, s, j, c, t - 1), 0.0)
+        add((r, s, j, t), prev, prev * par.new_hire_attrition)
+    for (r, s0, j0, s, j, c, t), v in m.moved.items():
+        prev = 0.0 if t == first else _val(m.moved[(r, s0, j0, s, j, c, t - 1)])
+        add((r, s, j, t), prev, prev * (1 - retention(r, s0, j0, c, t)))
+    for (r, s, j, c, t), v in m.rotated.items():
+        prev = 0.0 if t == first else _val(m.rotated[(r, s, j, c, t - 1)])
+        add((r, s, j, t), prev, prev * (1 - retention.pool(s, j, c, t)))
     return stock_start, exits
 
 
 def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     """Tidy frames staff, hires, moves, posts (without post values)."""
+    with no_cyclic_gc():
+        return _assign_solution(m)
+
+
+def _assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     inp = m.inputs
     stock_start, exits = _retention_exits(m)
     dem = lookup(inp.demand, ["region", "stage", "subject", "year"], "demand")
@@ -49,31 +95,29 @@ def assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
     agg = {k: dict(hires=0.0, moves_in=0.0, moves_out=0.0, stock_end=0.0) for k in keys}
     for (r, s, j, c, t), v in m.hires.items():
         agg[(r, s, j, t)]["hires"] += _val(v)
+    moves = _pair_rotations(m)
     for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():
-        x = _val(v)
-        agg[(r, s1, j, t)]["moves_out"] += x
-        agg[(r, s2, j, t)]["moves_in"] += x
-    for (r, s, j, c, t), v in m.rotation_out.items():
-        agg[(r, s, j, t)]["moves_out"] += _val(v)
-    for (r, s, j, c, t), v in m.rotation_in.items():
-        agg[(r, s, j, t)]["moves_in"] += _val(v)
-    for (layer, r, s, j, c, t), v in m.stock.items():
-        agg[(r, s, j, t)]["stock_end"] += _val(v)
+        moves.append((r, r, s1, s2, j, j, c, t, _val(v), "stage"))
+    for (r, s, jf, jt, c, t), v in m.retraining.items():
+        moves.append((r, r, s, s, jf, jt, c, t, _val(v), "retraining"))
+    for r1, r2, s1, s2, j1, j2, c, t, x, kind in moves:
+        agg[(r1, s1, j1, t)]["moves_out"] += x
+        agg[(r2, s2, j2, t)]["moves_in"] += x
+    for (layer, r, s, j, t), (terms, const) in teaching(m).items():
+        agg[(r, s, j, t)]["stock_end"] += const + sum(a * _val(v) for v, a in terms)
     rows = []
     for key, a in agg.items():
-        rows.append((*key[:3], key[3], dem.get(key, 0.0), stock_start[key], exits[key], a["hires"],
-                     a["moves_in"], a["moves_out"], a["stock_end"], _cover(m.temporary, key),
+        rows.append((*key[:3], key[3], dem.get(key, 0.0), stock_start.get(key, 0.0), exits.get(key, 0.0),
+                     a["hires"], a["moves_in"], a["moves_out"], a["stock_end"], _cover(m.temporary, key),
                      _cover(m.shortfall, key), _cover(m.surplus, key)))
     staff = pd.DataFrame(rows, columns=STAFF_COLUMNS).sort_values(["region", "stage", "subject", "year"],
                                                                  ignore_index=True)
     hires = pd.DataFrame([(r, s, j, c, t, _val(v)) for (r, s, j, c, t), v in m.hires.items()],
                          columns=["region", "stage", "subject", "certificate", "year", "teachers"])
-    moves = [(r, r, s1, s2, j, c, t, _val(v)) for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items()]
-    moves += _pair_rotations(m)
-    moves = pd.DataFrame(moves, columns=["region_from", "region_to", "stage_from", "stage_to", "subject",
-                                         "certificate", "year", "teachers"])
-    moves = moves.groupby(["region_from", "region_to", "stage_from", "stage_to", "subject", "certificate", "year"],
-                          as_index=False).teachers.sum()
+    moves = pd.DataFrame([(r1, r2, s1, s2, j1, c, t, x, j2, kind) for r1, r2, s1, s2, j1, j2, c, t, x, kind in moves],
+                         columns=MOVE_COLUMNS)
+    keys = [c for c in MOVE_COLUMNS if c != "teachers"]
+    moves = moves.groupby(keys, as_index=False).teachers.sum()[MOVE_COLUMNS]
     cap = lookup(inp.cap, ["region", "year"], "cap")
     filled = staff.groupby(["region", "stage", "year"]).stock_end.sum()
     posts = pd.DataFrame([(r, s, t, _val(v), cap[(r, t)], float(filled.get((r, s, t), 0.0)))
@@ -116,7 +160,9 @@ def _match(senders: list[tuple[str, float]], receivers: list[tuple[str, float]])
 
 def _pair_rotations(m: StaffingModel) -> list[tuple]:
     """Split pooled rotation into area pairs (any split costs the same), for
-    each stage, subject, certificate and year (see ``_match``)."""
+    each stage, subject, certificate and year (see ``_match``), and, with
+    ``rotation_years``, the same pairs coming home after their term (the
+    share still in post at the pool's rate)."""
     out, inn = {}, {}
     for (r, s, j, c, t), v in m.rotation_out.items():
         if _val(v) > 1e-9:
@@ -124,21 +170,30 @@ def _pair_rotations(m: StaffingModel) -> list[tuple]:
     for (r, s, j, c, t), v in m.rotation_in.items():
         if _val(v) > 1e-9:
             inn.setdefault((s, j, c, t), []).append((r, _val(v)))
+    L = m.params.rotation_years
+    retention = Retention(m.inputs) if L is not None else None
     rows = []
-    for key, senders in out.items():
-        for a, b, x in _match(senders, inn.get(key, [])):
+    for (s, j, c, t), senders in out.items():
+        for a, b, x in _match(senders, inn.get((s, j, c, t), [])):
             if a != b:
-                rows.append((a, b, key[0], key[0], key[1], key[2], key[3], x))
+                rows.append((a, b, s, s, j, j, c, t, x, "rotation"))
+                if L is not None and t + L in m.inputs.years:
+                    rows.append((b, a, s, s, j, j, c, t + L, x * retention.survival(s, j, c, t, t + L), "return"))
     return rows
 
 
-def assign_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:
-    """Add post_value: objective units (yuan-equivalent) saved by one more post
-    of that stage, area and year — minus the dual of its occupancy limit."""
-    occ = m.constraints.get("post_occupancy", {})
-    values = [-(occ[(r, s, t)].pi or 0.0) if (r, s, t) in occ else 0.0
-              for r, s, t in posts[["region", "stage", "year"]].itertuples(index=False, name=None)]
-    return posts.assign(post_value=values)
+@contextmanager
+def solution_values(m: StaffingModel, x):
+    """Read a model as if its variables held ``x`` (column values in
+    ``m.variables`` order), e.g. the year-by-year plan; restored after."""
+    saved = [v.varValue for v in m.variables]
+    for v, xi in zip(m.variables, np.asarray(x).tolist()):
+        v.varValue = xi
+    try:
+        yield m
+    finally:
+        for v, xi in zip(m.variables, saved):
+            v.varValue = xi
 
 
 KEY_COLUMNS = ["region", "year", "key_teachers", "experienced", "key_share", "floor", "key_out", "key_in"]

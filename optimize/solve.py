@@ -1,37 +1,66 @@
-"""Solve a built model: HiGHS through highspy; CBC (bundled with PuLP) when
-asked for, or when HiGHS cannot run.
+"""Solve a built model: HiGHS through highspy (the matrix handed over at
+once, ``optimize.highs``); CBC (bundled with PuLP) when asked for, or when
+HiGHS cannot run.
 
-Only a proven optimum is a plan (in integer mode: a solution proved within
-HiGHS's relative gap). A solve stopped by its time limit, or ended for any
-other reason, raises ``NoPlan`` with what to do; its iterate is never read
-back as a plan, and CBC is never tried to hide it.
+Only a proven optimum is a plan. A solve stopped by its time limit, or
+ended for any other reason, raises ``NoPlan`` with what to do; its iterate
+is never read back as a plan, and CBC is never tried to hide it.
+
+Integer mode (``plan.integer``): hires and moves in whole persons. The gap
+is measured on the LP's objective, which holds only what the decisions can
+change (the base-year staff's salaries, the same in every plan, are left
+out: ``StaffingModel.fixed_salary``). The LP relaxation is a lower bound, so
+a plan in whole persons whose objective is within ``plan.integer_gap`` of
+it is proven within that gap of the best plan in whole persons. Such a plan
+is looked for by rounding the LP's plan year by year
+(``optimize.rounding``); when rounding cannot get within the gap, HiGHS's
+branch and bound starts from that plan with the time left and proves the
+gap against its own (higher) bound, or the solve is refused with the best
+gap it could prove.
 """
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 
+import numpy as np
 import pulp
 
+from optimize.highs import HighsModel, logging, read_back, solver_log, to_arrays
 from optimize.model import StaffingModel
 
-#: relative gap at which a MIP's solution counts as proven
+__all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_model", "solver_log"]
+
+#: the default relative gap (on the decision-dependent objective) at which a plan in whole persons counts as
+#: proven; a scenario sets its own with ``plan.integer_gap``
 MIP_GAP = 0.005
+#: interior point with crossover: on the district model it is ~4x faster than
+#: dual simplex (measured), and still gives duals and a basis; one thread, so
+#: the same inputs give the same plan, bit for bit
+LP_OPTIONS = {"threads": 1, "random_seed": 0, "solver": "ipm"}
 
 
 @dataclass
 class SolveInfo:
     """How a plan was solved. ``seconds``: solver time (s), both solves when
     the hard model was infeasible and was re-solved with elastic limits
-    (``relaxed``); ``objective`` in yuan-equivalent."""
+    (``relaxed``); ``objective`` in yuan-equivalent, the base-year staff's
+    salaries (the same in every plan, ``StaffingModel.fixed_salary``)
+    included. In integer mode, ``lp_objective`` is the LP relaxation's
+    objective, ``gap`` the integer plan's excess over it as a share of the
+    LP's decision-dependent part (objective less ``fixed_salary``),
+    ``proven`` the share within which it is proven of the best plan in whole
+    persons, and ``method`` how it was found ('rounding': proven against the
+    LP; 'branch and bound': against HiGHS's bound)."""
     solver: str
     status: str
     seconds: float
     objective: float
     relaxed: bool = False
+    lp_objective: float | None = None
+    gap: float | None = None
+    proven: float | None = None
+    method: str = "lp"
 
 
 class Infeasible(Exception):
@@ -42,141 +71,136 @@ class NoPlan(Exception):
     """The solver stopped without proving a plan optimal: there is no plan."""
 
 
-#: whether solvers print their log (``staffcast … --verbose``); off by default
-_LOG: ContextVar[bool] = ContextVar("solver_log", default=False)
-
-
-@contextmanager
-def solver_log(on: bool = True):
-    """Let the solvers print their log (banner, iterations) inside the block."""
-    token = _LOG.set(on)
-    try:
-        yield
-    finally:
-        _LOG.reset(token)
-
-
-@lru_cache(maxsize=2)
-def _highs_class(output: bool):
-    """A ``highspy.Highs`` whose output is set before its first call.
-
-    HiGHS prints its banner ("Running HiGHS … Copyright …") on the first call
-    made while ``output_flag`` is on, and highspy's constructor makes one
-    (installing its callback) before PuLP can switch output off: with
-    ``msg=False`` alone the banner is still printed on every solve."""
+def highs_status(h) -> str:
+    """'optimal', 'infeasible', 'time limit' or another reason a HiGHS solve ended."""
     import highspy
 
-    class Highs(highspy.Highs):
-        def enableCallbacks(self):
-            self.setOptionValue("output_flag", output)  # the constructor's first call: output first
-            super().enableCallbacks()
-
-    return Highs
-
-
-class _HiGHS(pulp.HiGHS):
-    """PuLP's HiGHS interface with the banner kept off unless asked for."""
-
-    def createAndConfigureSolver(self, lp):
-        lp.solverModel = _highs_class(bool(self.msg))()
-        options = {"mip_rel_gap": self.gapRel, "mip_abs_gap": self.gapAbs, "threads": self.threads,
-                   "time_limit": None if self.timeLimit is None else float(self.timeLimit), **self.optionsDict}
-        for key, value in options.items():
-            if value is not None:
-                lp.solverModel.setOptionValue(key, value)
-
-
-def _solver(name: str, time_limit: float, integer: bool = False):
-    msg = _LOG.get()
-    if name == "highs":
-        # one thread: the same inputs give the same plan, bit for bit
-        if integer:
-            return _HiGHS(msg=msg, timeLimit=time_limit, threads=1, random_seed=0, mip_rel_gap=MIP_GAP)
-        # interior point with crossover: on the district model it is ~4x faster
-        # than dual simplex (2.5 s against 10 s, measured), and still gives duals
-        return _HiGHS(msg=msg, timeLimit=time_limit, threads=1, random_seed=0, solver="ipm")
-    if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=MIP_GAP if integer else None)
-    raise ValueError(f"solver '{name}' is not 'highs' or 'cbc'")
-
-
-def _outcome(m: StaffingModel, name: str) -> str:
-    """'optimal', 'infeasible', 'time limit' or another reason the solve ended."""
-    if name == "highs":
-        import highspy
-
-        status = m.prob.solverModel.getModelStatus()
-        s = highspy.HighsModelStatus
-        if status == s.kOptimal:
-            return "optimal"
-        # every objective term is a cost on a non-negative variable: the model is never unbounded
-        if status in (s.kInfeasible, s.kUnboundedOrInfeasible):
-            return "infeasible"
-        if status == s.kTimeLimit:
-            return "time limit"
-        return m.prob.solverModel.modelStatusToString(status)
-    if m.prob.status == pulp.LpStatusOptimal and m.prob.sol_status == pulp.LpSolutionOptimal:
+    status = h.getModelStatus()
+    s = highspy.HighsModelStatus
+    if status == s.kOptimal:
         return "optimal"
-    if m.prob.status == pulp.LpStatusInfeasible:
+    # every objective term is a cost on a non-negative variable: the model is never unbounded
+    if status in (s.kInfeasible, s.kUnboundedOrInfeasible):
         return "infeasible"
-    if m.prob.status == pulp.LpStatusNotSolved or m.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+    if status == s.kTimeLimit:
         return "time limit"
-    return pulp.LpStatus[m.prob.status]
+    return h.modelStatusToString(status)
 
 
-def _run(m: StaffingModel, name: str, solver) -> None:
-    """Solve with one solver; raise Infeasible or NoPlan unless optimal."""
-    m.prob.solve(solver)
-    outcome = _outcome(m, name)
+def _time_limit_error(m: StaffingModel, name: str, what: str) -> NoPlan:
+    advice = ("raise plan.time_limit, or solve the LP (plan.integer = false), whose plan is exact"
+              if m.params.integer else "raise plan.time_limit")
+    return NoPlan(f"the solver ({name}) stopped at its time limit of {m.params.time_limit:g} s before proving "
+                  f"{what}; no plan is reported, because an unproven iterate can break the stock balance and "
+                  f"the cap. To get a plan, {advice}")
+
+
+def _check(m: StaffingModel, name: str, outcome: str) -> None:
     if outcome == "infeasible":
         raise Infeasible(f"{name}: no plan meets every hard limit")
     if outcome == "time limit":
-        what = "a plan in whole persons within a 0.5% gap" if m.params.integer else "the plan optimal"
-        advice = ("raise plan.time_limit, or solve the LP (plan.integer = false), whose plan is exact"
-                  if m.params.integer else "raise plan.time_limit")
-        raise NoPlan(f"the solver ({name}) stopped at its time limit of {m.params.time_limit:g} s before proving "
-                     f"{what}; no plan is reported, because an unproven iterate can break the stock balance and "
-                     f"the cap. To get a plan, {advice}")
+        raise _time_limit_error(m, name, "the plan optimal")
     if outcome != "optimal":
         raise NoPlan(f"the solver ({name}) ended with status '{outcome}' without a proven plan; no plan is reported")
 
 
 def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
-    """Solve in place; HiGHS unless ``solver`` is 'cbc' or HiGHS cannot run
-    (not installed, or crashed). Raises ``Infeasible`` when the solver proves
-    there is no plan and ``NoPlan`` when it stops without proving one.
+    """Solve in place; HiGHS unless ``solver`` is 'cbc' or highspy is not
+    installed. Raises ``Infeasible`` when the solver proves there is no plan
+    and ``NoPlan`` when it stops without proving one.
 
-    A MIP has no meaningful duals: its integers are then fixed at their values
-    and the LP re-solved, so that posts can still be priced.
-    """
-    order = [solver] + (["cbc"] if solver == "highs" else [])
-    last_error = None
-    for name in order:
-        s = _solver(name, m.params.time_limit, m.params.integer)
-        if not s.available():
-            last_error = f"{name} is not available"
-            continue
-        t0 = time.perf_counter()
+    With HiGHS the solved arrays stay on the model (``m.solved``, with the
+    optimal basis of the LP, or of the LP with the integers fixed), for the
+    year-by-year plan and the value of a post."""
+    if solver not in ("highs", "cbc"):
+        raise ValueError(f"solver '{solver}' is not 'highs' or 'cbc'")
+    if solver == "highs":
         try:
-            _run(m, name, s)
-        except pulp.PulpSolverError as exc:  # the solver could not run: try the next one
-            last_error = f"{name}: {exc}"
-            continue
-        if m.params.integer:
-            _fix_integers_and_resolve(m, name, _solver(name, m.params.time_limit))
-        seconds = time.perf_counter() - t0
-        return SolveInfo(name, "Optimal", seconds, float(pulp.value(m.prob.objective)), m.elastic)
-    raise NoPlan(f"no solver could run ({last_error})")
+            import highspy  # noqa: F401
+        except ImportError:
+            solver = "cbc"
+    t0 = time.perf_counter()
+    if solver == "cbc":
+        info = _solve_cbc(m)
+    else:
+        info = _solve_highs(m, t0)
+    info.seconds = time.perf_counter() - t0
+    return info
 
 
-def _fix_integers_and_resolve(m: StaffingModel, name: str, solver) -> None:
-    ints = [v for v in m.prob.variables() if v.cat == pulp.LpInteger]
-    for v in ints:
-        val = round(v.varValue or 0.0)
-        v.lowBound = v.upBound = val
-        v.cat = pulp.LpContinuous
-    try:
-        _run(m, name, solver)
-    finally:
+def _solve_highs(m: StaffingModel, t0: float) -> SolveInfo:
+    hm = to_arrays(m.variables, m.rows, m.objective)
+    m.solved = hm
+    h = hm.new_highs(LP_OPTIONS | {"time_limit": float(m.params.time_limit)})
+    h.run()
+    _check(m, "highs", highs_status(h))
+    hm.highs = h
+    z_lp = h.getObjectiveValue()
+    if not m.params.integer or not hm.integer.any():
+        read_back(hm, h)
+        return SolveInfo("highs", "Optimal", 0.0, z_lp + m.fixed_salary, m.elastic)
+    from optimize.rounding import round_plan
+
+    left = m.params.time_limit - (time.perf_counter() - t0)
+    gap = m.params.integer_gap
+    x, z, method, proven = round_plan(m, hm, h, z_lp, gap, left)
+    if x is None:
+        if proven is None:
+            raise _time_limit_error(m, "highs", "a plan in whole persons")
+        raise NoPlan(f"no plan in whole persons was proven within plan.integer_gap ({gap:.2%}) of the best one in "
+                     f"{m.params.time_limit:g} s: the best found is proven within {proven:.2%} (measured on the "
+                     f"decision-dependent objective, against the LP relaxation or HiGHS's bound), so no plan is "
+                     f"reported. To get one, set plan.integer_gap = {proven + 0.0005:.3f}, raise plan.time_limit, "
+                     f"or solve the LP (plan.integer = false), whose plan is exact")
+    fixed = _fix_integers(hm, x)
+    fixed.run()
+    _check(m, "highs", highs_status(fixed))
+    hm.highs = fixed
+    read_back(hm, fixed)
+    z_int = fixed.getObjectiveValue()
+    return SolveInfo("highs", "Optimal", 0.0, z_int + m.fixed_salary, m.elastic, z_lp + m.fixed_salary,
+                     (z_int - z_lp) / max(abs(z_lp), 1e-9), proven, method)
+
+
+def _fix_integers(hm: HighsModel, x: np.ndarray):
+    """An LP of the model with every integer variable held at its value in
+    ``x`` (rounded), warm-started from nothing: its basis prices posts."""
+    lower, upper = hm.col_lower.copy(), hm.col_upper.copy()
+    ints = np.flatnonzero(hm.integer)
+    lower[ints] = upper[ints] = np.round(x[ints])
+    from optimize.highs import load
+
+    return load(hm.A, hm.cost, lower, upper, hm.row_lower, hm.row_upper, LP_OPTIONS)
+
+
+def _solve_cbc(m: StaffingModel) -> SolveInfo:
+    """CBC through PuLP (a MIP when integer: its gap on the decision-dependent objective)."""
+    s = pulp.PULP_CBC_CMD(msg=logging(), timeLimit=m.params.time_limit,
+                          gapRel=m.params.integer_gap if m.params.integer else None)
+    if not s.available():
+        raise NoPlan("no solver could run (highs is not installed and cbc is not available)")
+    prob = m.to_pulp()
+    prob.solve(s)
+    if prob.status == pulp.LpStatusInfeasible:
+        raise Infeasible("cbc: no plan meets every hard limit")
+    if prob.status == pulp.LpStatusNotSolved or prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        raise _time_limit_error(m, "cbc", f"a plan in whole persons within {m.params.integer_gap:.2%} of the best "
+                                          f"one" if m.params.integer else "the plan optimal")
+    if not (prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal):
+        raise NoPlan(f"the solver (cbc) ended with status '{pulp.LpStatus[prob.status]}' without a proven plan")
+    if m.params.integer:
+        # a MIP has no meaningful duals: fix the integers and re-solve the LP
+        ints = [v for v in m.variables if v.cat == pulp.LpInteger]
         for v in ints:
-            v.cat = pulp.LpInteger
+            v.lowBound = v.upBound = round(v.varValue or 0.0)
+            v.cat = pulp.LpContinuous
+        try:
+            prob.solve(pulp.PULP_CBC_CMD(msg=logging(), timeLimit=m.params.time_limit))
+        finally:
+            for v in ints:
+                v.cat = pulp.LpInteger
+    for row in m.rows:  # the rows carry what PuLP's constraints got
+        con = prob.constraints[row.name]
+        row.slack, row.pi = con.slack, con.pi
+    return SolveInfo("cbc", "Optimal", 0.0, float(pulp.value(prob.objective)) + m.fixed_salary, m.elastic,
+                     method="cbc")

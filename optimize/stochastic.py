@@ -52,6 +52,7 @@ standard errors over paths.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -60,14 +61,15 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from optimize.model import (StaffingModel, cover_keys, create_model, define_costs,
+from optimize.model import (StaffingModel, _var, cover_keys, create_model, define_costs,
                             define_graduate_supply_constraints, define_key_teacher_constraints,
                             define_mentoring_constraints, define_objective, define_post_constraints,
-                            define_region_move_constraints, define_staff_totals, define_stock_balance_constraints,
-                            define_variables)
-from optimize.problem import PlanInputs, PlanParams
-from optimize.solution import assign_duals, assign_solution, violations
-from optimize.solve import Infeasible, NoPlan, SolveInfo, solve_model
+                            define_region_move_constraints, define_retraining_limits,
+                            define_stage_move_limit_constraints, define_staff_totals,
+                            define_stock_balance_constraints, define_variables, no_cyclic_gc, teaching)
+from optimize.problem import PlanInputs, PlanParams, lookup
+from optimize.solution import assign_solution, violations
+from optimize.solve import Infeasible, NoPlan, SolveInfo, highs_status, solve_model
 
 CELL = ["region", "stage", "subject", "year"]
 FORMS = ("compact", "extensive")
@@ -91,45 +93,71 @@ def demand_matrix(paths: pd.DataFrame, cells: list[tuple]) -> np.ndarray:
 
 # --- simple recourse ------------------------------------------------------------------------------
 
-def _cover_share(p: PlanParams) -> float:
-    """The share of demand temporary cover may meet, when it is worth using:
-    cover dearer than shortfall is never bought."""
-    return p.temporary_share_max if p.temporary_cost < p.shortfall_weight else 0.0
+def cover_weight(p: PlanParams) -> float:
+    """What an FTE-year of temporary cover weighs in the objective
+    (yuan-equivalent): its cash cost and its quality weight."""
+    return p.temporary_cost + p.temporary_quality_weight
 
 
-def recourse(stock: np.ndarray, demand: np.ndarray, p: PlanParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def roster_cover(inputs: PlanInputs, cells: list[tuple]) -> np.ndarray:
+    """The roster's temporary staff still under contract per cell (persons,
+    ``cells`` order; zeros without a roster): cover may reach them even
+    above ``temporary_share_max`` of demand, as in the deterministic plan
+    (``optimize.model.temporary_limits``)."""
+    if inputs.temporary is None:
+        return np.zeros(len(cells))
+    got = lookup(inputs.temporary, CELL, "headcount")
+    return np.array([got.get(k, 0.0) for k in cells], dtype=float)
+
+
+def cover_cap(demand: np.ndarray, p: PlanParams, roster: np.ndarray | None = None) -> np.ndarray:
+    """Most temporary cover per cell and path (FTE), (cells, paths):
+    ``temporary_share_max`` of the path's demand, or the roster's temporary
+    staff there if more; none when cover weighs more than shortfall (it is
+    never bought)."""
+    if cover_weight(p) >= p.shortfall_weight:
+        return np.zeros_like(demand)
+    cap = p.temporary_share_max * demand
+    return cap if roster is None else np.maximum(cap, np.asarray(roster, dtype=float)[:, None])
+
+
+def recourse(stock: np.ndarray, demand: np.ndarray, p: PlanParams,
+             roster: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cover, shortfall and surplus (FTE) of cells whose permanent stock is
-    fixed: ``stock`` (cells,), ``demand`` (cells, paths). The optimum of the
+    fixed: ``stock`` (cells,), ``demand`` (cells, paths), ``roster`` the
+    roster's temporary staff per cell (``cover_cap``). The optimum of the
     deterministic LP's recourse: the gap is covered up to the cap while cover
-    costs less than shortfall, the rest is short; stock above demand is
+    weighs less than shortfall, the rest is short; stock above demand is
     surplus. Returns three (cells, paths) arrays."""
     s = np.asarray(stock, dtype=float)[:, None]
     gap = np.maximum(demand - s, 0.0)
-    temporary = np.minimum(gap, _cover_share(p) * demand)
+    temporary = np.minimum(gap, cover_cap(demand, p, roster))
     return temporary, gap - temporary, np.maximum(s - demand, 0.0)
 
 
-def recourse_segments(demand: np.ndarray, p: PlanParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def recourse_segments(demand: np.ndarray, p: PlanParams,
+                      roster: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The expected recourse cost of each cell as segments of its stock.
 
     ``demand`` (cells, K), the paths equiprobable. The expected cost
     E[Q(S)] = (1/K) Σ_k Q(S, D_k) (objective yuan-equivalent) is convex and
     piecewise linear in the stock S, with breakpoints at D_k and
-    (1 − share)·D_k. Returns (f0, cell, length, slope): E[Q(0)] per cell
+    D_k − cap_k (``cover_cap``: share·D_k, or the roster's temporary staff
+    if more; never below 0). Returns (f0, cell, length, slope): E[Q(0)] per cell
     (cells,); and per segment, in order of S, its cell, length (FTE; the
     last of a cell is unbounded, inf) and slope (yuan-equivalent per FTE,
     non-decreasing within a cell). Zero-length segments are dropped.
     """
     n, K = demand.shape
-    share = _cover_share(p)
-    cost_t, w_short, w_surplus = p.temporary_cost, p.shortfall_weight, p.surplus_weight
-    f0 = (cost_t * share + w_short * (1 - share)) * demand.mean(axis=1)
-    points = np.concatenate([(1 - share) * demand, demand], axis=1)           # (n, 2K)
+    cap = np.minimum(cover_cap(demand, p, roster), demand)
+    cost_t, w_short, w_surplus = cover_weight(p), p.shortfall_weight, p.surplus_weight
+    f0 = (cost_t * cap + w_short * (demand - cap)).mean(axis=1)
+    points = np.concatenate([demand - cap, demand], axis=1)                   # (n, 2K)
     is_demand = np.concatenate([np.zeros((n, K)), np.ones((n, K))], axis=1)
     order = np.argsort(points, axis=1, kind="stable")
     points = np.take_along_axis(points, order, axis=1)
     is_demand = np.take_along_axis(is_demand, order, axis=1)
-    # paths passed at each segment's start: (1 - share)·D ≤ S (cover at most its cap) and D ≤ S (surplus)
+    # paths passed at each segment's start: D - cap ≤ S (cover at most its cap) and D ≤ S (surplus)
     passed_cap = np.cumsum(1 - is_demand, axis=1)
     passed_demand = np.cumsum(is_demand, axis=1)
     starts = np.concatenate([np.zeros((n, 1)), points], axis=1)                 # (n, 2K + 1)
@@ -144,10 +172,11 @@ def recourse_segments(demand: np.ndarray, p: PlanParams) -> tuple[np.ndarray, np
     return f0, cell[keep], length[keep], slope[keep]
 
 
-def expected_recourse(stock: np.ndarray, demand: np.ndarray, p: PlanParams) -> np.ndarray:
+def expected_recourse(stock: np.ndarray, demand: np.ndarray, p: PlanParams,
+                      roster: np.ndarray | None = None) -> np.ndarray:
     """E[Q(S)] per cell (yuan-equivalent) by the closed form, for checks."""
-    temporary, short, surplus = recourse(stock, demand, p)
-    return (p.temporary_cost * temporary + p.shortfall_weight * short + p.surplus_weight * surplus).mean(axis=1)
+    temporary, short, surplus = recourse(stock, demand, p, roster)
+    return (cover_weight(p) * temporary + p.shortfall_weight * short + p.surplus_weight * surplus).mean(axis=1)
 
 
 # --- the model ------------------------------------------------------------------------------------
@@ -155,13 +184,16 @@ def expected_recourse(stock: np.ndarray, demand: np.ndarray, p: PlanParams) -> n
 @dataclass
 class StochasticModel(StaffingModel):
     """The staffing model with cover per path. ``cells`` are the (r, s, j, t)
-    cells in row order of ``demand`` (cells, K); ``cell_stock`` the cell's
-    permanent stock as a variable (extensive form); ``recourse_terms`` the
-    objective's recourse part, ``recourse_constant`` its constant
-    (yuan-equivalent)."""
+    cells in row order of ``demand`` (cells, K); ``roster`` the roster's
+    temporary staff per cell (``roster_cover``); ``segments`` the compact
+    form's (cell, column) pairs, ``cover`` the extensive form's columns;
+    ``recourse_constant`` the expected recourse at zero stock
+    (yuan-equivalent), a constant of the objective kept out of the LP as
+    ``fixed_salary`` is and added back to the solved objective."""
 
     cells: list = field(default_factory=list)
     demand: np.ndarray | None = None
+    roster: np.ndarray | None = None
     form: str = "compact"
     segments: list = field(default_factory=list)
     cover: dict = field(default_factory=dict)   # (k, i) -> (temporary, shortfall, surplus) vars (extensive)
@@ -169,84 +201,96 @@ class StochasticModel(StaffingModel):
 
 
 def define_first_stage(m: StaffingModel) -> None:
-    """Every decision and hard limit of the deterministic plan but its cover:
-    the deterministic model's own constraint families."""
-    define_variables(m)
+    """Every decision and hard limit of the deterministic plan but its cover
+    (the demand balance and the cover cap): the deterministic model's own
+    constraint families, in its order."""
+    define_variables(m, cover=False)
     define_staff_totals(m)
     define_stock_balance_constraints(m)
     define_post_constraints(m)
     define_mentoring_constraints(m)
     define_graduate_supply_constraints(m)
+    define_stage_move_limit_constraints(m)
+    define_retraining_limits(m)
     define_region_move_constraints(m)
     define_key_teacher_constraints(m)
     define_costs(m)
 
 
-def _cell_stock_terms(m: StaffingModel) -> dict:
-    terms = {}
-    for (layer, r, s, j, c, t), v in m.stock.items():
-        terms.setdefault((r, s, j, t), []).append((v, 1.0))
-    return terms
+def _cell_stock(m: StaffingModel) -> dict:
+    """(r, s, j, t) -> (terms, persons): the permanent staff teaching in the
+    cell, both layers, as the demand balance reads it (``teaching``)."""
+    out = {}
+    for (layer, r, s, j, t), (terms, const) in teaching(m).items():
+        tt, c0 = out.get((r, s, j, t), ([], 0.0))
+        out[(r, s, j, t)] = (tt + terms, c0 + const)
+    return out
 
 
 def define_compact_recourse(m: StochasticModel) -> list:
     """One row per cell: its stock = the sum of its segment columns
     (``recourse_segments``); returns the objective terms (segment, slope)."""
-    f0, cell, length, slope = recourse_segments(m.demand, m.params)
-    stock = _cell_stock_terms(m)
+    f0, cell, length, slope = recourse_segments(m.demand, m.params, m.roster)
+    stock = _cell_stock(m)
     seg_terms = [[] for _ in m.cells]
     objective = []
-    for n, (i, L, a) in enumerate(zip(cell.tolist(), length.tolist(), slope.tolist())):
-        v = m.prob.add_variable(f"seg_{n}", lowBound=0, upBound=None if L == np.inf else L)
+    for i, L, a in zip(cell.tolist(), length.tolist(), slope.tolist()):
+        v = _var(m, "seg", len(m.segments), pulp.LpContinuous)
+        if L != np.inf:
+            v.upBound = L
         m.segments.append((i, v))
         seg_terms[i].append((v, -1.0))
         objective.append((v, a))
     for i, key in enumerate(m.cells):
-        m.add("recourse", key, pulp.LpAffineExpression(stock.get(key, []) + seg_terms[i]), pulp.LpConstraintEQ, 0.0)
+        terms, const = stock.get(key, ([], 0.0))
+        m.add("recourse", key, list(terms + seg_terms[i]), pulp.LpConstraintEQ, -const)
     m.recourse_constant = float(f0.sum())
     return objective
 
 
 def define_extensive_recourse(m: StochasticModel) -> list:
     """Per path and cell: stock + temporary + shortfall − surplus = that
-    path's demand, temporary within its cap; with a budget, each path's cash
-    in each year within it. Returns the objective terms, averaged over paths."""
+    path's demand, temporary within its cap (``cover_cap``); with a budget,
+    each path's cash in each year within it, its cover included. Priced in
+    the objective averaged over the paths: returns those terms."""
     par = m.params
     n, K = m.demand.shape
-    stock = _cell_stock_terms(m)
+    stock = _cell_stock(m)
     cell_stock = []
     for i, key in enumerate(m.cells):
-        v = m.prob.add_variable(f"cstock_{i}", lowBound=0)
-        m.add("cell_stock", key, pulp.LpAffineExpression(stock.get(key, []) + [(v, -1.0)]), pulp.LpConstraintEQ, 0.0)
+        v = _var(m, "cstock", i, pulp.LpContinuous)
+        terms, const = stock.get(key, ([], 0.0))
+        m.add("cell_stock", key, list(terms + [(v, -1.0)]), pulp.LpConstraintEQ, -const)
         cell_stock.append(v)
-    share = _cover_share(par)
+    cap = cover_cap(m.demand, par, m.roster)
+    w_cover = cover_weight(par)
     objective = []
     for k in range(K):
         for i, key in enumerate(m.cells):
             d = float(m.demand[i, k])
-            u = m.prob.add_variable(f"ptemp_{k}_{i}", lowBound=0, upBound=share * d)
-            v = m.prob.add_variable(f"pshort_{k}_{i}", lowBound=0)
-            w = m.prob.add_variable(f"psurplus_{k}_{i}", lowBound=0)
+            u = _var(m, f"ptemp_{k}", i, pulp.LpContinuous)
+            u.upBound = float(cap[i, k])
+            v = _var(m, f"pshort_{k}", i, pulp.LpContinuous)
+            w = _var(m, f"psurplus_{k}", i, pulp.LpContinuous)
             m.cover[(k, i)] = (u, v, w)
-            m.add("recourse", (k, *key), pulp.LpAffineExpression([(cell_stock[i], 1.0), (u, 1.0), (v, 1.0),
-                                                                  (w, -1.0)]), pulp.LpConstraintEQ, d)
-            objective += [(u, par.temporary_cost / K), (v, par.shortfall_weight / K), (w, par.surplus_weight / K)]
+            m.add("recourse", (k, *key), [(cell_stock[i], 1.0), (u, 1.0), (v, 1.0), (w, -1.0)],
+                  pulp.LpConstraintEQ, d)
+            objective += [(u, w_cover / K), (v, par.shortfall_weight / K), (w, par.surplus_weight / K)]
     if par.budget is not None:
-        years = m.inputs.years
         cash = {}
         for items in m.cost_terms.values():
             for v, c, y in items:
                 cash.setdefault(y, []).append((v, c))
         unit = par.salary or 1.0
         year_of = [key[3] for key in m.cells]
-        for t in years:
-            total = m.prob.add_variable(f"cash_{t}", lowBound=0)
-            m.add("first_stage_cash", t, pulp.LpAffineExpression(cash.get(t, []) + [(total, -1.0)]),
-                  pulp.LpConstraintEQ, 0.0)
+        for t in m.inputs.years:
+            total = _var(m, "cash", t, pulp.LpContinuous)
+            m.add("first_stage_cash", t, list(cash.get(t, []) + [(total, -1.0)]), pulp.LpConstraintEQ, 0.0)
             for k in range(K):
                 terms = [(total, 1.0)] + [(m.cover[(k, i)][0], par.temporary_cost)
                                           for i in range(n) if year_of[i] == t]
-                m.add("budget_path", (k, t), pulp.LpAffineExpression(terms), pulp.LpConstraintLE, par.budget,
+                # the base-year staff's salaries are outside the LP (fixed_costs), as in the plan's budget row
+                m.add("budget_path", (k, t), terms, pulp.LpConstraintLE, par.budget - m.fixed_costs[t],
                       elastic=True, unit=unit)
     return objective
 
@@ -265,11 +309,13 @@ def create_stochastic_model(inputs: PlanInputs, params: PlanParams, demand: np.n
     if demand.shape[0] != len(cells):
         raise ValueError(f"demand has {demand.shape[0]} rows for {len(cells)} cells")
     m = StochasticModel(inputs, params, pulp.LpProblem("staffing_stochastic", pulp.LpMinimize), elastic,
-                        cells=cells, demand=np.asarray(demand, dtype=float), form=form)
-    define_first_stage(m)
-    terms = define_compact_recourse(m) if form == "compact" else define_extensive_recourse(m)
-    define_objective(m)
-    m.prob.objective.addInPlace(pulp.LpAffineExpression(terms, constant=m.recourse_constant))
+                        cells=cells, demand=np.asarray(demand, dtype=float), roster=roster_cover(inputs, cells),
+                        form=form)
+    with no_cyclic_gc():
+        define_first_stage(m)
+        terms = (define_compact_recourse if form == "compact" else define_extensive_recourse)(m)
+        define_objective(m)   # after the recourse: its elastic rows' slacks are priced too
+        m.objective += terms
     return m
 
 
@@ -322,6 +368,9 @@ def solved_model(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
         build += time.perf_counter() - t1
         info = solve_model(m, params.solver)
         info.seconds += hard
+    info.objective += m.recourse_constant
+    if info.lp_objective is not None:
+        info.lp_objective += m.recourse_constant
     return m, info, build
 
 
@@ -331,13 +380,30 @@ def read_plan(m: StochasticModel, info: SolveInfo, build_seconds: float) -> Stoc
     staff = frames["staff"]
     index = pd.MultiIndex.from_tuples(m.cells, names=CELL)
     stock = staff.set_index(CELL).stock_end.reindex(index).to_numpy()
-    temporary, short, surplus = recourse(stock, m.demand, m.params)
+    temporary, short, surplus = recourse(stock, m.demand, m.params, m.roster)
     mean = pd.DataFrame({"demand": m.demand.mean(axis=1), "temporary": temporary.mean(axis=1),
                          "shortfall": short.mean(axis=1), "surplus": surplus.mean(axis=1)}, index=index)
     staff = staff.set_index(CELL)
     staff[mean.columns] = mean.reindex(staff.index)
-    return StochasticPlan(staff.reset_index(), assign_duals(m, frames["posts"]), frames["moves"], frames["hires"],
+    return StochasticPlan(staff.reset_index(), post_duals(m, frames["posts"]), frames["moves"], frames["hires"],
                           violations(m), info, build_seconds, m.demand.shape[1], m.form)
+
+
+def post_duals(m: StaffingModel, posts: pd.DataFrame) -> pd.DataFrame:
+    """``posts`` with post_dual: the expected objective (yuan-equivalent,
+    not cash) saved by one more post of that area, stage and year, as the
+    duals of its occupancy row say it (NaN in integer mode or without
+    duals). The deterministic plan's re-solved post values
+    (``optimize.value``) are not computed for the stochastic plan."""
+    occ = m.constraints.get("post_occupancy", {})
+    integer = m.params.integer and any(v.cat == pulp.LpInteger for v in m.variables)
+
+    def dual(key):
+        row = occ.get(key)
+        return float("nan") if integer or row is None or row.pi is None else -row.pi
+
+    return posts.assign(post_dual=[dual(k) for k in posts[["region", "stage", "year"]].itertuples(index=False,
+                                                                                                 name=None)])
 
 
 def solve_stochastic(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
@@ -383,15 +449,17 @@ class PathCosts:
 
 
 def judge(stock: pd.Series, fixed_cost: pd.Series, demand: np.ndarray, cells: list[tuple],
-          p: PlanParams) -> PathCosts:
+          p: PlanParams, roster: np.ndarray | None = None) -> PathCosts:
     """A plan's first stage on every column of ``demand`` ((cells, paths),
     FTE): ``stock`` its permanent stock per cell (FTE, indexed region, stage,
-    subject, year), ``fixed_cost`` its first-stage cash by year (yuan).
-    Vectorised: the recourse's closed form per cell and path."""
+    subject, year), ``fixed_cost`` its first-stage cash by year (yuan, the
+    base-year staff's salaries included), ``roster`` the roster's temporary
+    staff per cell (``roster_cover``). Vectorised: the recourse's closed form
+    per cell and path; cover weighs its cash and its quality weight."""
     index = pd.MultiIndex.from_tuples(cells, names=CELL)
     s = stock.reindex(index).fillna(0.0).to_numpy(float)
-    temporary, short, surplus = recourse(s, demand, p)
-    cell_cost = p.temporary_cost * temporary + p.shortfall_weight * short + p.surplus_weight * surplus
+    temporary, short, surplus = recourse(s, demand, p, roster)
+    cell_cost = cover_weight(p) * temporary + p.shortfall_weight * short + p.surplus_weight * surplus
     years = sorted(fixed_cost.index.astype(int))
     stages = list(dict.fromkeys(k[1] for k in cells))
     yi = np.searchsorted(years, np.array([k[3] for k in cells]))
@@ -504,36 +572,40 @@ def wait_and_see(task: tuple) -> list[float]:
     (measured on the default district, loaded 2-core machine: 1.5 s a path
     against 3.5 s for a fresh model with crossover, and 6.3 s for dual simplex
     warm-started from the last path's basis; the objective within 3e-9 of
-    the crossover's). Raises ``NoPlan`` unless every solve ends optimal.
-    One task, run on a Dask worker or here."""
-    import highspy
-
-    from optimize.solve import _HiGHS, _LOG
+    the crossover's; measured before the model went to HiGHS as one matrix).
+    In integer mode it is the LP relaxation's optimum, a lower bound, so
+    EVPI is then an upper bound. The objective includes the base-year
+    staff's salaries, as ``SolveInfo.objective`` does. Raises ``NoPlan``
+    unless every solve ends optimal. One task, run on a Dask worker or here."""
+    from optimize.highs import to_arrays
+    from optimize.solve import LP_OPTIONS
 
     inputs, params, demand, elastic = task
     cells = cover_keys(inputs)
-    d0 = pd.DataFrame(cells, columns=CELL).assign(demand=demand[:, 0])
-    first = PlanInputs(d0, inputs.stock, inputs.retention, inputs.posts, inputs.cap, inputs.base_year,
-                       inputs.key_teachers)
+    first = dataclasses.replace(inputs, demand=pd.DataFrame(cells, columns=CELL).assign(demand=demand[:, 0]))
     m = create_model(first, params, elastic=elastic)
-    solver = _HiGHS(msg=_LOG.get(), timeLimit=params.time_limit, threads=1, random_seed=0, solver="ipm",
-                    run_crossover="off")
-    m.prob.solve(solver)
-    h = m.prob.solverModel
-    rows = np.array([m.constraints["demand_balance"][k].index for k in cells], dtype=np.int32)
+    hm = to_arrays(m.variables, m.rows, m.objective)
+    h = hm.new_highs(LP_OPTIONS | {"time_limit": float(params.time_limit), "run_crossover": "off"})
+    position = {id(row): i for i, row in enumerate(m.rows)}
+    balance = [m.constraints["demand_balance"][k] for k in cells]
+    rows = np.array([position[id(row)] for row in balance], dtype=np.int32)
+    # each balance row's right-hand side is demand less the base-year staff it counts as a constant
+    at_home = demand[:, 0] - np.array([row.rhs for row in balance])
     cols = np.array([m.temporary[k].index for k in cells], dtype=np.int32)
+    roster = roster_cover(inputs, cells)
     out = []
     for k in range(demand.shape[1]):
+        d = demand[:, k]
         if k:
-            d = demand[:, k]
-            h.changeRowsBounds(len(rows), rows, d, d)
-            h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), params.temporary_share_max * d)
-            h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
+            h.changeRowsBounds(len(rows), rows, d - at_home, d - at_home)
+            most = np.maximum(params.temporary_share_max * d, roster)
+            h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), most)
+        h.run()
+        status = highs_status(h)
+        if status != "optimal":
             raise NoPlan(f"a wait-and-see plan (the value of perfect information) ended with status "
-                         f"'{h.modelStatusToString(status)}'; set plan.evpi_paths = 0 to skip it")
-        out.append(float(h.getInfo().objective_function_value))
+                         f"'{status}'; set plan.evpi_paths = 0 to skip it")
+        out.append(float(h.getInfo().objective_function_value) + m.fixed_salary)
     return out
 
 

@@ -37,10 +37,13 @@ def assert_moves_certified(moves: pd.DataFrame) -> None:
 
 def assert_moves_match_staff(staff: pd.DataFrame, moves: pd.DataFrame, atol: float = 1e-5) -> None:
     """plan_moves.csv adds up to plan_staff.csv's moves_in and moves_out on
-    every region, stage, subject and year (persons)."""
+    every region, stage, subject and year (persons; a retrained teacher
+    leaves ``subject`` and arrives in ``subject_to``)."""
     keys = ["region", "stage", "subject", "year"]
     out = moves.rename(columns={"region_from": "region", "stage_from": "stage"}).groupby(keys).teachers.sum()
-    inn = moves.rename(columns={"region_to": "region", "stage_to": "stage"}).groupby(keys).teachers.sum()
+    arrive = moves.drop(columns="subject").rename(columns={"subject_to": "subject"}) if "subject_to" in moves \
+        else moves
+    inn = arrive.rename(columns={"region_to": "region", "stage_to": "stage"}).groupby(keys).teachers.sum()
     s = staff.set_index(keys)
     for name, got in (("moves_out", out), ("moves_in", inn)):
         diff = (s[name] - got.reindex(s.index, fill_value=0.0)).abs()

@@ -20,8 +20,9 @@ EXIT_BAD_INPUT = 2
 EXIT_NO_PLAN = 1
 #: fewer paths than this give no meaningful 80% interval to score
 MIN_PATHS = 20
-SCHEDULER_HELP_RUN = ("where a stochastic plan's wait-and-see solves run: a Dask scheduler's address, 'local' for "
-                      "a local cluster (one worker per core), or 'serial' (the default: in this process)")
+SCHEDULER_HELP_RUN = ("where a data set's districts run (default: a local cluster, one worker per core) and a "
+                      "stochastic plan's wait-and-see solves run (default: in this process): a Dask scheduler's "
+                      "address, 'local' (the default), or 'serial' (everything in this process)")
 
 
 def _progress():
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="runs", type=Path, help="folder for run folders (default: ./runs)")
     r.add_argument("--lang", default="zh", choices=("zh", "en"), help="report language (default: zh)")
     r.add_argument("--verbose", action="store_true", help="show the solver's log")
-    r.add_argument("--scheduler", default="serial", type=_scheduler, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
+    r.add_argument("--scheduler", default=None, type=_scheduler, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
     r.set_defaults(func=cmd_run)
     c = sub.add_parser("compare", help="run several scenarios and compare them (default: the scenario library)")
     c.add_argument("scenarios", nargs="*", type=Path, help="scenario TOML files; the first is the reference")
@@ -222,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--out", default=None, type=Path, help="folder for the new run (default: beside the old one)")
     rr.add_argument("--lang", default=None, choices=("zh", "en"))
     rr.add_argument("--verbose", action="store_true", help="show the solver's log")
-    rr.add_argument("--scheduler", default="serial", type=_scheduler, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
+    rr.add_argument("--scheduler", default=None, type=_scheduler, metavar="ADDRESS", help=SCHEDULER_HELP_RUN)
     rr.set_defaults(func=cmd_rerun)
     b = sub.add_parser("backtest", help="project from past origins and compare with what happened")
     b.add_argument("--births", required=True, type=Path, help="births CSV (region, year, births)")

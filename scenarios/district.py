@@ -18,7 +18,7 @@ from forecast.demand import demand
 from forecast.enrolment import EnrolmentForecast, project_enrolment
 from forecast.gap import no_action_gap
 from forecast.supply import estimate_attrition, project_supply, with_history
-from optimize.problem import PlanInputs, adjust_cap, plan_inputs
+from optimize.problem import PlanInputs, PlanParams, plan_inputs
 from scenarios.schema import Scenario
 
 #: tables cut by area (region) for a district; the others are whole-data-set tables
@@ -54,7 +54,10 @@ def district_seed(seed: int, district: str, several: bool) -> int:
 
 def forecast_district(s: Scenario, tables: dict[str, pd.DataFrame], district: str = "district",
                       several: bool = False) -> DistrictForecast:
-    """Project one district: enrolment, demand, supply, gap, plan inputs."""
+    """Project one district: enrolment, demand, supply, gap, plan inputs.
+    ``tables["cap"]`` is the cap the plan must keep (``adjust_cap`` applied
+    to the whole data set, so that a city's extra posts are shared among all
+    its areas)."""
     gm, base, years = s.grades, s.base_year, s.plan_years
     fc = replace(s.forecast, seed=district_seed(s.forecast.seed, district, several))
     enrolment = project_enrolment(tables["enrolment"], tables["births"], gm, fc)
@@ -65,11 +68,22 @@ def forecast_district(s: Scenario, tables: dict[str, pd.DataFrame], district: st
         supply_params = with_history(supply_params, estimated, keep=set(s.settings.get("supply", {})))
     supply = project_supply(tables["roster"], base, years[-1], supply_params)
     gap = no_action_gap(need[need.year <= years[-1]], supply)
-    plan = s.plan
-    cap = adjust_cap(tables["cap"], plan.cap_change, base, plan.freeze_cap)
     key_supply = None
-    if plan.key_share_floor is not None:
+    if s.plan.key_share_floor is not None:
         roster = tables["roster"]
         key_supply = project_supply(roster[roster.key == 1], base, years[-1], supply_params)
-    inputs = plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply)
+    inputs = plan_inputs(need, supply, tables["posts"], tables["cap"], base, years, key_supply)
     return DistrictForecast(district, enrolment, need, supply, gap, inputs)
+
+
+def district_plan_params(params: PlanParams, district: str, graduates: pd.DataFrame | None) -> PlanParams:
+    """The plan's settings for one district: its own graduate supply where
+    the graduates table gives one (certificates it does not list keep
+    ``plan.graduate_supply``)."""
+    if graduates is None:
+        return params
+    g = graduates if "district" not in graduates.columns else graduates[graduates.district == district]
+    if g.empty:
+        return params
+    return replace(params, graduate_supply={**params.graduate_supply,
+                                            **dict(zip(g.certificate, g.graduates.astype(float)))})

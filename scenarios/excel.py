@@ -113,7 +113,7 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path, headers: d
 
     headers = headers or {}
     wb = Workbook(write_only=True)
-    for name, frame in frames.items():
+    for name, frame in _within_excel_rows(frames):
         ws = wb.create_sheet(title=name[:SHEET_NAME_MAX])
         ws.freeze_panes = "A2"
         bold = Font(bold=True)
@@ -127,6 +127,22 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path, headers: d
         for row in zip(*columns):
             ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
     wb.save(path)
+
+
+#: rows of data a sheet holds (Excel's 1,048,576 less the header)
+SHEET_ROWS = 1_048_575
+
+
+def _within_excel_rows(frames: dict[str, pd.DataFrame]):
+    """(sheet name, rows) pairs: a table longer than a sheet goes on in
+    'name (2)', 'name (3)', … (a country's supply table has millions of rows)."""
+    for name, frame in frames.items():
+        if len(frame) <= SHEET_ROWS:
+            yield name, frame
+            continue
+        for i, start in enumerate(range(0, len(frame), SHEET_ROWS)):
+            suffix = "" if i == 0 else f" ({i + 1})"
+            yield name[:SHEET_NAME_MAX - len(suffix)] + suffix, frame.iloc[start:start + SHEET_ROWS]
 
 
 def _column_values(values: pd.Series) -> list:

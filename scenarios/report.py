@@ -24,7 +24,6 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from forecast.enrolment import DISTRICT
 from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
@@ -86,7 +85,9 @@ TEXT = {
         comp_cols=["方案", "缺编\n（人·年）", "超编\n（人·年）", "新招聘\n（人）", "现金成本\n（亿元）",
                    "目标值\n（亿元当量，含\n缺编/超编惩罚）"],
         comp_note="现金成本为工资、招聘、代课与调动的支出；目标值另含缺编与超编的惩罚权重，不是现金。",
-        value="每增加一个编制的价值（万元/个）", assumptions="假设与来源（本次运行采用的全部设置，含默认值）",
+        value="每增加一个长期编制的作用：减少缺编与替代临时代课（人·年/个，全规划期）", value_short="减少缺编（人·年/个）",
+        value_temp="替代临时代课（人·年/个）", value_all="各学段相同", value_areas="（作用最大的 {n} 个片区，共 {total} 个）",
+        assumptions="假设与来源（本次运行采用的全部设置，含默认值）",
         assumptions_more="假设与来源（续）", setting="设置", value_col="取值",
         sections={"data": "数据", "grades": "学制", "forecast": "在校生预测", "demand": "教师需求",
                   "supply": "教师供给", "plan": "配置方案"},
@@ -147,7 +148,9 @@ TEXT = {
                    "Cash cost\n(100m yuan)", "Objective (100m\nyuan-equivalent,\nwith penalties)"],
         comp_note="Cash cost: salaries, hiring, temporary cover and moves. The objective adds the penalty weights "
                   "on shortfall and surplus; it is not cash.",
-        value="Value of one more post (10k yuan per post)",
+        value="One more permanent post: shortfall avoided and temporary cover replaced (FTE-years per post, all plan years)",
+        value_short="Shortfall avoided (FTE-years per post)", value_temp="Temporary cover replaced (FTE-years per post)",
+        value_all="every stage alike", value_areas=" (the {n} areas where a post does most, of {total})",
         assumptions="Assumptions and sources (every setting that ran, defaults included)",
         assumptions_more="Assumptions and sources (continued)", setting="Setting", value_col="Value",
         sections={"data": "Data", "grades": "Grades", "forecast": "Enrolment forecast", "demand": "Teachers needed",
@@ -289,7 +292,7 @@ def wave_sentences(r, lang: str) -> list[str]:
     throughout, at its peak now, or falling since year Y (district total,
     observed and projected, persons)."""
     T = TEXT[lang]
-    e = r.enrolment_stage[r.enrolment_stage.region == DISTRICT]
+    e = r.stage_totals()
     base = int(e[e.kind == "observed"].year.max())
     out = []
     for s in _stages(e):
@@ -509,7 +512,7 @@ def _stage_grid(fig, stages, top=0.84):
 
 def fan_page(pdf, r, T, lang):
     fig = _page(T["fan"])
-    e = r.enrolment_stage[r.enrolment_stage.region == DISTRICT]
+    e = r.stage_totals()
     for stage, ax in _stage_grid(fig, _stages(e)).items():
         d = e[e.stage == stage]
         obs, proj = d[d.kind == "observed"], d[d.kind == "projected"]
@@ -775,14 +778,30 @@ def comparison_page(pdf, r, T, lang):
 
 
 def value_page(pdf, r, T, lang):
+    """A permanent post per area (post_value.csv): FTE-years of shortfall
+    avoided and of temporary cover replaced; one bar per area where every
+    stage gets the same (scope 'area'), else one per stage."""
     fig = _page(T["value"])
-    ax = fig.add_axes([0.08, 0.1, 0.72, 0.72])
-    v = r.plan.posts.groupby(["year", "stage"]).post_value.mean().unstack("stage") / 1e4
-    for s in [s for s in STAGE_EN if s in v.columns]:
-        ax.plot(v.index, v[s], lw=2.5, marker="o", color=COLORS[s], label=_stage(s, lang))
-    ax.set_xlabel(T["year"], fontsize=13)
-    ax.legend(fontsize=12, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.tick_params(labelsize=11)
+    fig = _page(T["value"])
+    v = r.plan.post_value
+    if len(v):
+        names = r.area_names(lang)
+        one = v[v.scope == "area"].groupby("region", sort=False).first().reset_index().assign(stage=T["value_all"])
+        rest = v[v.scope != "area"].assign(stage=lambda d: d.stage.map(lambda s: _stage(s, lang)))
+        show = pd.concat([one, rest], ignore_index=True).sort_values("post_value_fte", ascending=False)
+        total = len(show)
+        show = show.head(AREAS_SHOWN)[::-1]
+        labels = show.region.map(names) + " · " + show.stage
+        for box, col, title in (([0.2, 0.1, 0.3, 0.7], "post_value_fte", T["value_short"]),
+                                ([0.66, 0.1, 0.3, 0.7], "post_value_temporary", T["value_temp"])):
+            ax = fig.add_axes(box)
+            ax.barh(labels, show[col], color="#2b8cbe")
+            ax.set_title(title, fontsize=12)
+            ax.tick_params(labelsize=9)
+            if box[0] > 0.5:
+                ax.set_yticklabels([])
+        if total > AREAS_SHOWN:
+            fig.text(0.2, 0.84, T["value_areas"].format(n=AREAS_SHOWN, total=total), fontsize=10, color="#333333")
     _save(pdf, fig)
 
 

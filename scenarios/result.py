@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from forecast.enrolment import DISTRICT
 from optimize.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.summary import summarise
@@ -47,6 +48,23 @@ class RunResult:
     forecast_record: dict = field(default_factory=dict)
     #: the stochastic plan and both plans judged on fresh paths (``plan.stochastic``), or None
     stochastic: "StochasticResult | None" = None
+    #: planning units (districts) the plan was solved as
+    plan_units: int = 1
+    #: what the plan was solved for (optimize.problem.PlanInputs), to re-solve it with other settings
+    plan_inputs: object = None
+
+    def stage_totals(self) -> pd.DataFrame:
+        """Pupils by stage and year for the whole data set: stage, year, kind,
+        students, lo80, hi80, lo95, hi95 (persons). A lone district's are its
+        own ``_district`` rows (bands from path sums); a city's are its
+        districts' summed, bands too — the districts' errors taken to move
+        together, which is what a shared birth trend does, so the city's bands
+        are an upper bound on their spread."""
+        d = self.enrolment_stage[self.enrolment_stage.region == DISTRICT]
+        if "district" not in d.columns:
+            return d
+        cols = ["students", "lo80", "hi80", "lo95", "hi95"]
+        return d.groupby(["stage", "year", "kind"], as_index=False)[cols].sum().assign(region=DISTRICT)
 
     def area_names(self, lang: str) -> dict[str, str]:
         """Region code -> the name the report shows: ``name`` in Chinese,
@@ -73,6 +91,7 @@ class RunResult:
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": posts.drop(columns="cap"), "plan_caps": area_caps(posts),
             "plan_moves": self.plan.moves, "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
+            "plan_value": self.plan.value(), "post_value": self.plan.post_value,
             "plan_violations": self.plan.violations, "plan_key": self.plan.key,
             **({} if self.stochastic is None else {"plan_stochastic": self.stochastic.decisions(self.plan),
                                                    "plan_risk": self.stochastic.risk()}),

@@ -9,17 +9,21 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from forecast.demand import demand
-from forecast.enrolment import DISTRICT, project_enrolment
-from forecast.gap import no_action_gap, turning_points
-from forecast.peaks import peak_table
-from forecast.supply import estimate_attrition, project_supply, with_history
+from functools import partial
+
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from forecast.enrolment import DISTRICT
+from forecast.gap import turning_points
+from forecast.peaks import peak_table
+from optimize.city import combine_plans
 from optimize.plan import solve_plan
-from optimize.problem import adjust_cap, plan_inputs
+from optimize.problem import adjust_cap
 from optimize.solve import solver_log
+from scenarios.district import DistrictForecast, district_plan_params, district_tables, forecast_district
 from scenarios.engine import SERIAL, engine
+from scenarios.inputs import district_of
 from scenarios.result import RunResult
 from scenarios.schema import Scenario
 from scenarios.stochastic import stochastic_step
@@ -36,71 +40,100 @@ NUMERIC_THREADS = 1
 
 
 def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str | Path | None = None,
-        verbose: bool = False, scheduler: str | None = SERIAL) -> RunResult:
+        verbose: bool = False, scheduler: str | None = None) -> RunResult:
     """Run one scenario end to end. ``progress`` is an optional callable(str);
     ``out_dir``, where the run will be written, is checked with the inputs;
-    ``verbose`` lets the solver print its log (quiet otherwise).
-    ``scheduler``: where a stochastic plan's wait-and-see solves run
-    (``scenarios.engine``: "serial", the default, in this process; None a
-    local Dask cluster; or a Dask scheduler's address); the results are the
-    same wherever they run. Serial by default: on a 2-core machine the
-    cluster's start and the workers' imports cost more than the solves it
-    shares (``staffcast run`` of the library's stochastic.toml with 20
-    wait-and-see paths, best of 3: 45.8 s serial, 57.6 s on a local cluster)."""
+    ``verbose`` lets the solver print its log (quiet otherwise). A data set
+    of several districts runs each district as a task on Dask
+    (``scheduler``: see ``scenarios.engine``).
+
+    A stochastic plan's wait-and-see solves run on ``scheduler`` when it is
+    a Dask scheduler's address, and in this process when it is None or
+    "serial": the results are the same wherever they run, and on a 2-core
+    machine a local cluster's start and the workers' imports cost more than
+    the solves it shares (``staffcast run`` of the library's stochastic.toml
+    with 20 wait-and-see paths, best of 3: 45.8 s serial, 57.6 s on a local
+    cluster, measured before the merge of issue 15)."""
     with threadpool_limits(limits=NUMERIC_THREADS), solver_log(verbose):
         return _run(s, progress, out_dir, scheduler)
 
 
-def _run(s: Scenario, progress, out_dir, scheduler=SERIAL) -> RunResult:
+def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
     say = progress or (lambda msg: None)
     timings = {}
     t0 = time.perf_counter()
     inputs = check_scenario(s, out_dir)
-    tables, gm, base, years = inputs.tables, s.grades, s.base_year, s.plan_years
+    tables, gm, base = dict(inputs.tables), s.grades, s.base_year
+    plan_params = s.plan
+    tables["cap"] = adjust_cap(tables["cap"], plan_params.cap_change, base, plan_params.freeze_cap)
+    home = district_of(tables["enrolment"])
+    names = sorted(set(home))
     timings["read"] = time.perf_counter() - t0
 
-    say("enrolment projection")
+    say("enrolment, demand and supply" + (f" of {len(names)} districts" if len(names) > 1 else ""))
     t = time.perf_counter()
-    enrolment = project_enrolment(tables["enrolment"], tables["births"], gm, s.forecast)
-    timings["enrolment"] = time.perf_counter() - t
-
-    say("demand and supply")
-    t = time.perf_counter()
-    need = demand(enrolment.central(base), gm, s.demand)
-    supply_params = s.supply
-    if "roster_previous" in tables:
-        estimated = estimate_attrition(tables["roster_previous"], tables["roster"], base - 1, supply_params)
-        supply_params = with_history(supply_params, estimated, keep=set(s.settings.get("supply", {})))
-    supply = project_supply(tables["roster"], base, years[-1], supply_params)
-    gap = no_action_gap(need[need.year <= years[-1]], supply)
-    timings["demand_supply"] = time.perf_counter() - t
-
-    say("staffing plan")
-    t = time.perf_counter()
-    plan_params = s.plan
-    cap = adjust_cap(tables["cap"], plan_params.cap_change, base, plan_params.freeze_cap)
-    key_supply = None
-    if plan_params.key_share_floor is not None:
-        roster = tables["roster"]
-        key_supply = project_supply(roster[roster.key == 1], base, years[-1], supply_params)
-    inputs_plan = plan_inputs(need, supply, tables["posts"], cap, base, years, key_supply)
-    plan = solve_plan(inputs_plan, plan_params)
+    with engine(scheduler if len(names) > 1 else SERIAL, progress=progress is not None) as e:
+        if len(names) == 1:
+            forecasts = [forecast_district(s, tables, names[0])]
+        else:
+            regions = {d: list(home[home == d].index) for d in names}
+            forecasts = e.map(partial(_forecast_task, s), [(d, district_tables(tables, regions[d])) for d in names])
+        timings["forecast"] = time.perf_counter() - t
+        say("staffing plan")
+        t = time.perf_counter()
+        graduates = tables.get("graduates")
+        units = [(f.plan_inputs, district_plan_params(plan_params, f.district, graduates)) for f in forecasts]
+        plans = e.map(_plan_task, units)
+    plan = plans[0] if len(names) == 1 else combine_plans(dict(zip(names, plans)))
     timings["plan"] = time.perf_counter() - t
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
-    stochastic = None
+    f = _stack(forecasts, len(names) > 1)
+    first = forecasts[0].enrolment
+    result = RunResult(s, f["enrolment"], f["enrolment_stage"], f["demand"], f["supply"], f["gap"], None,
+                       turning_points(f["gap"]), plan, inputs.hashes, timings, first.weights, tables.get("areas"),
+                       tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
+                       forecast_record={"weights_by_area": {k: v for fc in forecasts
+                                                            for k, v in fc.enrolment.region_weights.items()},
+                                        "interval_errors": first.interval_errors()},
+                       plan_units=len(names), plan_inputs=forecasts[0].plan_inputs if len(names) == 1 else None)
+    result.peaks = peak_table(result.stage_totals(), gm)
     if plan_params.stochastic:
         say(f"stochastic plan over {plan_params.paths} paths, judged on {plan_params.eval_paths}")
         t = time.perf_counter()
-        with engine(scheduler, progress=False) as e:
-            stochastic = stochastic_step(inputs_plan, plan, enrolment, tables, gm, s.forecast, s.demand, plan_params,
-                                         map=e.map)
+        one = forecasts[0]
+        with engine(SERIAL if scheduler is None else scheduler, progress=False) as e:
+            result.stochastic = stochastic_step(one.plan_inputs, plan, one.enrolment, tables, gm, s.forecast,
+                                                s.demand, units[0][1], map=e.map)
         timings["stochastic"] = time.perf_counter() - t
-    by_stage = enrolment.by_stage
-    peaks = peak_table(by_stage[by_stage.region == DISTRICT], gm)
-    return RunResult(s, enrolment.by_grade, by_stage, need, supply, gap, peaks, turning_points(gap), plan,
-                     inputs.hashes, timings, enrolment.weights, tables.get("areas"),
-                     tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
-                     forecast_record={"weights_by_area": enrolment.region_weights,
-                                      "interval_errors": enrolment.interval_errors()},
-                     stochastic=stochastic)
+    return result
+
+
+def _forecast_task(s: Scenario, item) -> DistrictForecast:
+    """One district's forecast, as a Dask task. Its Monte Carlo paths stay in
+    the worker: the frames carry the intervals, and a country's paths
+    together would not fit in memory."""
+    district, tables = item
+    with threadpool_limits(limits=NUMERIC_THREADS):
+        f = forecast_district(s, tables, district, several=True)
+    f.enrolment.projection = None
+    return f
+
+
+def _plan_task(item):
+    inputs, params = item
+    with threadpool_limits(limits=NUMERIC_THREADS):
+        return solve_plan(inputs, params)
+
+
+def _stack(forecasts: list[DistrictForecast], several: bool) -> dict[str, pd.DataFrame]:
+    """The districts' tables one under the other, each with a district
+    column when there are several."""
+    out = {}
+    for name, get in (("enrolment", lambda f: f.enrolment.by_grade), ("enrolment_stage", lambda f: f.enrolment.by_stage),
+                      ("demand", lambda f: f.demand), ("supply", lambda f: f.supply), ("gap", lambda f: f.gap)):
+        frames = [get(f) for f in forecasts]
+        if several:
+            frames = [fr.assign(district=f.district)[["district", *fr.columns]] for fr, f in zip(frames, forecasts)]
+        out[name] = pd.concat(frames, ignore_index=True) if several else frames[0]
+    return out

@@ -26,7 +26,7 @@ from optimize.model import cover_keys
 from optimize.plan import Plan
 from optimize.problem import PlanInputs, PlanParams
 from optimize.stochastic import (CELL, Evaluation, StochasticPlan, demand_matrix, first_stage_cost, judge,
-                                 solve_stochastic, wait_and_see_costs)
+                                 roster_cover, solve_stochastic, wait_and_see_costs)
 
 
 def eval_seed(forecast_seed: int, plan_seed: int) -> int:
@@ -141,8 +141,9 @@ def stochastic_step(inputs: PlanInputs, central: Plan, enrolment: EnrolmentForec
     plans = {"stochastic": sp, "central": central}
     stock = {n: p.staff.set_index(CELL).stock_end for n, p in plans.items()}
     fixed = {n: first_stage_cost(p.staff, p.moves, p.hires, params) for n, p in plans.items()}
-    judged = {n: judge(stock[n], fixed[n], fresh_demand, cells, params) for n in plans}
-    in_sample = {n: float(judge(stock[n], fixed[n], sample, cells, params).cost.mean()) for n in plans}
+    roster = roster_cover(inputs, cells)
+    judged = {n: judge(stock[n], fixed[n], fresh_demand, cells, params, roster) for n in plans}
+    in_sample = {n: float(judge(stock[n], fixed[n], sample, cells, params, roster).cost.mean()) for n in plans}
     evaluation = Evaluation(judged["stochastic"], judged["central"], params.commit_years, params.shortfall_threshold)
     seconds["evaluate"] = time.perf_counter() - t
 

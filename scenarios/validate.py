@@ -18,6 +18,7 @@ from forecast.combine import MIN_YEARS
 from forecast.enrolment import check_adjustments
 from forecast.errors import InputError, Problem
 from forecast.grades import GradeMap
+from optimize.problem import retraining_problems
 from scenarios.excel import file_of
 from scenarios.folders import output_problems
 from scenarios.inputs import SCENARIO_TABLES, check_grades, district_of, read_table
@@ -63,6 +64,7 @@ def _settings_problems(s: Scenario) -> list[str]:
     errs = []
     if plan.years is not None and plan.years > fc.horizon:
         errs.append(f"{s.path}: plan.years ({plan.years}) is beyond forecast.horizon ({fc.horizon})")
+    errs += retraining_problems(plan, str(s.path))
     if plan.stochastic and plan.paths > fc.paths:
         errs.append(f"{s.path}: plan.paths ({plan.paths}) is more than the forecast's paths (forecast.paths = "
                     f"{fc.paths}); the stochastic plan draws its paths from the forecast's")
@@ -157,6 +159,11 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
                         f"but regions {lacking} have no cap for {base}")
     errs += check_adjustments(s.forecast, enrol, gm, str(s.path))
     errs += _district_problems(t, path)
+    districts = sorted(set(district_of(enrol)))
+    if plan.stochastic and len(districts) > 1:
+        errs.append(f"{s.path}: plan.stochastic plans one district; the data has {len(districts)} districts "
+                    f"({', '.join(districts[:5])}{'…' if len(districts) > 5 else ''}): run each district's data "
+                    f"on its own, or set plan.stochastic = false")
     return errs
 
 

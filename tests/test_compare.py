@@ -12,7 +12,8 @@ from scenarios.compare_report import write_comparison
 
 NAMES = {"baseline", "births_low", "births_high", "migration_east", "cap_frozen", "cap_plus_200",
          "upper_certificate_on", "upper_certificate_off", "class_based", "class_size_40", "course_selection_wide",
-         "no_temporary_cover", "key_teacher_floor"}
+         "no_temporary_cover", "key_teacher_floor", "pool_cap", "stage_moves_limited", "rotation_two_way",
+         "science_hours", "retraining"}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,8 @@ def _demand(comp, name, stage=None, region=None):
 
 def test_the_library_is_complete_and_every_scenario_solves_within_its_limits(comp, table):
     assert set(comp.names) == NAMES and comp.names[0] == "baseline"
-    assert (table.violations == 0).all()
+    # every limit holds, but the key-teacher floor late on (see below)
+    assert (table.violations.drop("key_teacher_floor") == 0).all()
     for r in comp.results:
         assert r.plan.info.status == "Optimal"
 
@@ -111,15 +113,32 @@ def test_new_housing_needs_more_teachers_in_its_area_only(comp, table):
 
 
 def test_a_key_teacher_floor_is_met_by_rotation_not_by_leaving_posts_empty(comp, table):
-    key = comp.results[comp.names.index("key_teacher_floor")].plan.key
-    assert len(key) == 5 * 10 and (key.key_share >= 0.6 - 1e-6).all()
+    r = comp.results[comp.names.index("key_teacher_floor")]
+    key = r.plan.key
+    assert len(key) == 5 * 10
+    # met in every area in every year in which the district's key teachers are
+    # 60% of its experienced staff; once they fall below (key teachers retire
+    # sooner), the plan breaks it by the district's deficit and no more
+    district = key.groupby("year")[["key_teachers", "experienced"]].sum()
+    short = (0.6 * district.experienced - district.key_teachers).clip(lower=0)
+    met = short[short <= 1e-6].index
+    assert (key[key.year.isin(met)].key_share >= 0.6 - 1e-6).all()
+    v = r.plan.violations
+    assert set(v.limit) == {"key_share"}
+    broken = v.assign(year=v["where"].str.split("/").str[1].astype(int)).groupby("year").amount.sum()
+    assert broken.to_dict() == pytest.approx(short[short > 1e-6].to_dict(), rel=1e-4)
     assert table.region_moves["key_teacher_floor"] > 2 * table.region_moves["baseline"]
     assert table.shortfall_all_years["key_teacher_floor"] <= table.shortfall_all_years["baseline"] + 1.0
     assert comp.results[comp.names.index("baseline")].plan.key.empty
 
 
-def test_without_temporary_cover_the_shortfall_grows(table):
-    assert table.temporary["no_temporary_cover"] == 0
+def test_without_temporary_cover_the_shortfall_grows(comp, table):
+    # no new cover: only the roster's temporary staff, as their contracts run out
+    r = comp.results[comp.names.index("no_temporary_cover")]
+    roster = r.plan_inputs.temporary.groupby(["region", "stage", "subject", "year"]).headcount.sum()
+    cover = r.plan.staff.set_index(["region", "stage", "subject", "year"]).temporary
+    assert (cover <= roster.reindex(cover.index, fill_value=0.0) + 1e-6).all()
+    assert table.temporary["no_temporary_cover"] < table.temporary["baseline"]
     assert table.shortfall_all_years["no_temporary_cover"] > table.shortfall_all_years["baseline"] + 1000
 
 
@@ -140,7 +159,7 @@ def test_comparison_folder_csvs_and_pdf(comp, tmp_path, lang, word):
                                                       abs=1e-3)
         assert json.loads((folder / name / "manifest.json").read_text(encoding="utf-8"))["scenario"]["name"] == name
     pdf = PdfReader(folder / "report.pdf")
-    assert len(pdf.pages) == 8  # the changes take two pages for the 13 scenarios
+    assert len(pdf.pages) in (8, 9)  # the changes for the 18 scenarios take two pages, three in English
     fonts = {str(f.get_object()["/BaseFont"]) for p in pdf.pages for f in p["/Resources"].get("/Font", {}).values()}
     assert any("WenQuanYi" in f for f in fonts)
     text = pdf.pages[0].extract_text()

@@ -58,7 +58,7 @@ def test_a_scenario_read_from_workbooks_gives_the_same_csvs_as_its_csv_twin(twin
     write_frames(from_csv, tmp_path / "csv")
     write_frames(from_xlsx, tmp_path / "xlsx")
     a, b = _digests(tmp_path / "csv"), _digests(tmp_path / "xlsx")
-    assert len(a) == 15 and a == b
+    assert len(a) == 17 and a == b
     # the workbook and its sheet are what the manifest records; the file is what is hashed
     assert from_xlsx.input_hashes["enrolment"]["path"].endswith("district.xlsx#enrolment")
     assert from_xlsx.input_hashes["enrolment"]["sha256"] == hashlib.sha256(
@@ -134,3 +134,17 @@ def test_results_workbook_holds_every_table_with_headers_in_the_language_and_num
             sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
             assert len(sheets) == len(frames)
             assert all(b'state="frozen"' in z.read(n)[:2000] for n in sheets)
+
+
+def test_a_table_longer_than_an_excel_sheet_goes_on_in_the_next_sheet(monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    import scenarios.excel as xl
+
+    monkeypatch.setattr(xl, "SHEET_ROWS", 4)
+    frame = pd.DataFrame({"region": list("abcdefghij"), "n": range(10)})
+    xl.write_workbook({"supply": frame, "peaks": frame.head(2)}, tmp_path / "r.xlsx")
+    wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    assert wb.sheetnames == ["supply", "supply (2)", "supply (3)", "peaks"]
+    rows = [r for name in ("supply", "supply (2)", "supply (3)") for r in list(wb[name].values)[1:]]
+    assert rows == list(zip(frame.region, frame.n))

@@ -1,5 +1,4 @@
 """Synthetic cities and countries: complete, valid scenarios of the stated sizes."""
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -4,7 +4,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from optimize import greedy_plan, solve_plan
+from optimize import rule_plan, solve_plan
 from optimize.testing import assert_moves_certified, assert_moves_match_staff, assert_plan_identities
 from conftest import tiny_inputs
 
@@ -62,14 +62,14 @@ def test_peak_moving_up_is_met_by_hiring_upper_certified_teachers_early(simple_p
     assert_plan_identities(plan.staff)
     assert_moves_certified(plan.moves)
 
-    # the greedy plan hires primary-certified teachers, is stuck with them behind
+    # the rule hires primary-certified teachers, is stuck with them behind
     # the wave, and leaves junior short under the same cap
-    g = greedy_plan(inp, simple_params)["staff"]
+    g = rule_plan(inp, simple_params)["staff"]
     assert g[g.stage == "junior"].shortfall.sum() == pytest.approx(20)
     assert g[g.stage == "primary"].surplus.sum() == pytest.approx(20)
     lp = plan.comparison()
     total = lp.groupby("plan").objective.sum()
-    assert total["greedy"] > total["lp"]
+    assert total["rule"] > total["lp"]
 
 
 def test_comparison_cost_matches_the_lp_objective(simple_params):
@@ -136,3 +136,19 @@ def test_the_solver_prints_nothing_unless_asked(simple_params, capfd):
     with solver_log():
         solve_plan(inp, simple_params)
     assert "Running HiGHS" in capfd.readouterr().out
+
+
+def test_integer_mode_on_a_hand_case_hires_whole_teachers(simple_params):
+    """Demand 5.4 FTE, 3 in post, no temporary cover: the LP hires 2.4.
+    In whole persons, 2 hires leave 0.4 short (0.4 x 1,000 + 2 x 11 = 422),
+    3 leave 0.6 surplus (0.6 x 100 + 3 x 11 = 93): the plan hires 3, and the
+    rounding gap to the LP (26.4) is proven closed by branch and bound."""
+    from dataclasses import replace
+
+    inp = tiny_inputs({("primary", 2025): 5.4}, {("primary", "primary"): 3}, cap=10, posts={"primary": 3},
+                      years=[2025], base_year=2024)
+    plan = solve_plan(inp, replace(simple_params, integer=True), baselines=False, value_posts=False)
+    assert plan.hires.teachers.sum() == pytest.approx(3)
+    assert plan.staff.surplus.sum() == pytest.approx(0.6)
+    assert plan.staff.shortfall.sum() == pytest.approx(0)
+    assert plan.info.proven <= simple_params.integer_gap

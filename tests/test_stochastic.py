@@ -6,16 +6,16 @@ import json
 
 import numpy as np
 import pandas as pd
-import pulp
 import pytest
 
 from conftest import tiny_inputs
 from optimize import solve_plan
 from optimize.model import cover_keys, create_model
-from optimize.problem import PlanInputs, plan_inputs
+from optimize.problem import PlanInputs
 from optimize.solve import solve_model
 from optimize.stochastic import (CELL, Evaluation, create_stochastic_model, expected_recourse, first_stage_cost,
-                                 judge, recourse_segments, solve_stochastic, solved_model, wait_and_see_costs)
+                                 judge, recourse_segments, roster_cover, solve_stochastic, solved_model,
+                                 wait_and_see_costs)
 from optimize.testing import assert_moves_certified, assert_plan_identities
 
 ONE_CELL = [("r", "primary", "math", 2025)]
@@ -27,9 +27,9 @@ def one_cell():
                        years=[2025], base_year=2024)
 
 
-def judged(plan, demand, cells, params):
+def judged(plan, demand, cells, params, roster=None):
     stock = plan.staff.set_index(CELL).stock_end
-    return judge(stock, first_stage_cost(plan.staff, plan.moves, plan.hires, params), demand, cells, params)
+    return judge(stock, first_stage_cost(plan.staff, plan.moves, plan.hires, params), demand, cells, params, roster)
 
 
 @pytest.mark.parametrize("form", ["compact", "extensive"])
@@ -67,10 +67,10 @@ def test_the_central_plan_costs_more_on_the_two_paths_than_the_stochastic_plan(s
 
 
 def test_with_cover_the_plan_stops_where_the_cover_cap_takes_over(simple_params):
-    # cover up to 10% of demand at 5 a FTE: on the 20 path the last 2 FTE are
-    # covered, so a teacher beyond 18 saves only 1/2 x 5 and costs 11 + 1/2 x 100.
+    # cover up to 10% of demand weighing 5 a FTE (2 cash + 3 quality): on the 20 path the last
+    # 2 FTE are covered, so a teacher beyond 18 saves only 1/2 x 5 and costs 11 + 1/2 x 100.
     # Optimum: 18 in post (13 hires): 18 + 130 + 1/2 (8 surplus x 100) + 1/2 (2 cover x 5) = 553
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_cost=2, temporary_quality_weight=3)
     plan = solve_stochastic(one_cell(), p, np.array([[10.0, 20.0]]))
     assert plan.hires.teachers.sum() == pytest.approx(13)
     assert plan.objective == pytest.approx(553, abs=1e-6)
@@ -95,7 +95,7 @@ def central_column(inp: PlanInputs) -> np.ndarray:
 @pytest.mark.parametrize("inputs", [one_cell, wave_inputs])
 def test_identical_paths_give_exactly_the_deterministic_plan(simple_params, inputs):
     inp = inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     det = solve_plan(inp, p)
     sp = solve_stochastic(inp, p, np.repeat(central_column(inp), 4, axis=1))
     assert sp.objective == pytest.approx(det.info.objective, rel=1e-9)
@@ -108,16 +108,19 @@ def test_the_segments_are_the_expected_recourse_at_every_stock(simple_params):
     rng = np.random.default_rng(1)
     D = rng.uniform(0, 50, size=(3, 7))
     D[2] = 20.0                                   # a cell whose paths agree
-    for share in (0.0, 0.1):
-        p = dataclasses.replace(simple_params, temporary_share_max=share)
-        f0, cell, length, slope = recourse_segments(D, p)
+    # cover weighs its cash and its quality weight; a roster's temporary staff may cover more than the share
+    for share, roster in ((0.0, None), (0.1, None), (0.1, np.array([0.0, 8.0, 30.0]))):
+        p = dataclasses.replace(simple_params, temporary_share_max=share, temporary_cost=2.0,
+                                temporary_quality_weight=5.0)
+        f0, cell, length, slope = recourse_segments(D, p, roster)
         for S in np.linspace(0, 60, 37):
             for i in range(3):
                 L, a = length[cell == i], slope[cell == i]
                 assert np.all(np.diff(a) >= 0)          # convex: the LP fills the segments in order
                 start = np.concatenate([[0.0], np.cumsum(L)[:-1]])
                 filled = np.clip(S - start, 0.0, L)
-                assert f0[i] + a @ filled == pytest.approx(expected_recourse(np.array([S]), D[i:i + 1], p)[0],
+                assert f0[i] + a @ filled == pytest.approx(expected_recourse(np.array([S]), D[i:i + 1], p,
+                                                                             None if roster is None else roster[i:i + 1])[0],
                                                            rel=1e-12, abs=1e-9)
 
 
@@ -132,7 +135,7 @@ def random_paths(inp: PlanInputs, k: int, seed: int) -> np.ndarray:
 
 def test_compact_and_extensive_forms_have_the_same_optimum(simple_params):
     inp = wave_inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     D = random_paths(inp, 6, seed=2)
     compact, extensive = solve_stochastic(inp, p, D, "compact"), solve_stochastic(inp, p, D, "extensive")
     assert compact.objective == pytest.approx(extensive.objective, rel=1e-9)
@@ -140,7 +143,7 @@ def test_compact_and_extensive_forms_have_the_same_optimum(simple_params):
 
 def test_a_budget_holds_on_every_path_cover_included(simple_params):
     inp = wave_inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.3, temporary_cost=5.0)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.3, temporary_cost=5.0, temporary_quality_weight=0.0)
     D = random_paths(inp, 6, seed=3)
     free = solve_stochastic(inp, p, D)
     peak = judged(free, D, cover_keys(inp), p).cash_by_year.max()
@@ -153,11 +156,14 @@ def test_a_budget_holds_on_every_path_cover_included(simple_params):
         create_stochastic_model(inp, tight, D, "compact")
 
 
+FIRST_STAGE = ("stock", "moved", "rotated", "away", "hires", "stage_moves", "retraining", "rotation_out",
+               "rotation_in", "posts", "staff", "mentors", "key", "key_out", "key_in")
+
+
 def _fix_first_stage(det, sto) -> None:
     """Fix every first-stage variable of the deterministic model ``det`` at
     its value in the solved stochastic (or deterministic) model ``sto``."""
-    for name in ("stock", "hires", "stage_moves", "rotation_out", "rotation_in", "posts", "staff", "key", "key_out",
-                 "key_in"):
+    for name in FIRST_STAGE:
         for key, v in getattr(det, name).items():
             x = max(0.0, getattr(sto, name)[key].varValue or 0.0)
             v.lowBound = v.upBound = x
@@ -167,7 +173,7 @@ def test_out_of_sample_figures_agree_with_a_direct_re_evaluation_by_the_lp(simpl
     # each plan's first stage fixed in the deterministic LP of a fresh path:
     # the LP's optimum is what the closed form gives for that path
     inp = wave_inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1, region_move_share=0.0)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     cells = cover_keys(inp)
     sample, fresh = random_paths(inp, 8, seed=4), random_paths(inp, 5, seed=5)
     m_sto, info, build = solved_model(inp, p, sample)
@@ -183,10 +189,9 @@ def test_out_of_sample_figures_agree_with_a_direct_re_evaluation_by_the_lp(simpl
         costs = []
         for k in range(fresh.shape[1]):
             d = pd.DataFrame(cells, columns=CELL).assign(demand=fresh[:, k])
-            det = create_model(PlanInputs(d, inp.stock, inp.retention, inp.posts, inp.cap, inp.base_year), p)
+            det = create_model(dataclasses.replace(inp, demand=d), p)
             _fix_first_stage(det, solved)
-            solve_model(det)
-            costs.append(pulp.value(det.prob.objective))
+            costs.append(solve_model(det).objective)
         direct[name] = np.array(costs)
     assert ev.stochastic.cost == pytest.approx(direct["stochastic"], rel=1e-9)
     assert ev.central.cost == pytest.approx(direct["central"], rel=1e-9)
@@ -195,12 +200,12 @@ def test_out_of_sample_figures_agree_with_a_direct_re_evaluation_by_the_lp(simpl
 
 def test_wait_and_see_is_the_deterministic_optimum_on_each_path(simple_params):
     inp = wave_inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     D = random_paths(inp, 7, seed=6)                 # two chunks: re-solves on one model
     ws = wait_and_see_costs(inp, p, D)
     for k in (0, 4, 6):
         d = pd.DataFrame(cover_keys(inp), columns=CELL).assign(demand=D[:, k])
-        alone = solve_plan(PlanInputs(d, inp.stock, inp.retention, inp.posts, inp.cap, inp.base_year), p)
+        alone = solve_plan(dataclasses.replace(inp, demand=d), p, baselines=False, value_posts=False)
         assert ws[k] == pytest.approx(alone.info.objective, rel=1e-7)
 
 
@@ -212,15 +217,12 @@ def district():
     paths, judged on 200 fresh paths, perfect information on 6 of them."""
     from scenarios.runner import run
     from scenarios.schema import load_scenario
-    from scenarios.validate import check_scenario
 
     s = load_scenario().override(forecast={"paths": 100, "horizon": 4},
                                  plan={"years": 4, "stochastic": True, "paths": 12, "commit_years": 2,
                                        "eval_paths": 200, "evpi_paths": 6, "shortfall_threshold": 20.0})
     r = run(s, scheduler="serial")
-    tables = check_scenario(s).tables
-    inputs = plan_inputs(r.demand, r.supply, tables["posts"], tables["cap"], s.base_year, s.plan_years)
-    return s, r, inputs
+    return s, r, r.plan_inputs
 
 
 def test_the_district_plan_is_never_worse_than_the_central_plan_on_its_own_paths(district):
@@ -229,7 +231,8 @@ def test_the_district_plan_is_never_worse_than_the_central_plan_on_its_own_paths
     assert st.in_sample_stochastic <= st.in_sample_central * (1 + 1e-9)
     assert st.in_sample_stochastic == pytest.approx(st.plan.objective, rel=1e-7)
     # judged on the central path, the central plan costs what its own LP says
-    on_central = judged(r.plan, central_column(inputs), cover_keys(inputs), s.plan)
+    cells = cover_keys(inputs)
+    on_central = judged(r.plan, central_column(inputs), cells, s.plan, roster_cover(inputs, cells))
     assert on_central.cost[0] == pytest.approx(r.plan.info.objective, rel=1e-9)
 
 
@@ -244,9 +247,13 @@ def test_the_district_first_stage_keeps_every_hard_limit(district):
                            cover_keys(inputs))
     m, info, _ = solved_model(inputs, p, sample)
     assert not m.elastic and info.objective == pytest.approx(r.stochastic.plan.objective, rel=1e-9)
-    broken = [(family, key) for family, rows in m.constraints.items() for key, c in rows.items()
-              if not c.valid(eps=1e-6 * max(1.0, abs(c.constant)))]
+    hm = m.solved
+    x = np.array([v.varValue for v in hm.columns])
+    act = hm.A @ x
+    tol = 1e-6 * np.maximum(1.0, np.abs(np.where(np.isfinite(hm.row_lower), hm.row_lower, hm.row_upper)))
+    broken = [hm.rows[i].name for i in np.flatnonzero((act < hm.row_lower - tol) | (act > hm.row_upper + tol))]
     assert broken == []
+    assert (x >= hm.col_lower - 1e-7).all() and (x <= hm.col_upper + 1e-7).all()
     sp = r.stochastic.plan
     posts = sp.posts
     caps = posts.groupby(["region", "year"]).agg(posts=("posts", "sum"), cap=("cap", "first"))
@@ -301,7 +308,7 @@ def test_wait_and_see_gives_the_same_figures_on_dask_as_in_one_process(simple_pa
     from scenarios.engine import engine
 
     inp = wave_inputs()
-    p = dataclasses.replace(simple_params, temporary_share_max=0.1)
+    p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     D = random_paths(inp, 12, seed=7)                # three chunks
     serial = wait_and_see_costs(inp, p, D)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
