@@ -8,10 +8,12 @@ once (sample average approximation):
   year, permanent hires by certificate, moves between stages and areas, and
   so the permanent stock of every cell (area, stage, subject, year). They are
   built by the deterministic model's own ``define_*`` functions, with every
-  hard limit of that model (cap, post shifts, mentoring, graduate supply,
-  rotation, key teachers);
+  hard limit of that model (cap or pooled cap, post shifts, mentoring,
+  graduate supply, stage-move share, retraining, rotation, key teachers);
 * **second stage** (recourse), per path: temporary cover within its cap
-  (``temporary_share_max`` of that path's demand), the shortfall left and
+  (``temporary_share_max`` of that path's demand, or the roster's temporary
+  staff there if more, as in the deterministic plan), weighed at its cash
+  and its quality weight; the shortfall left and
   the surplus, against the stock the first stage fixed. The objective is the
   first stage's cost plus the recourse's cost averaged over the paths.
 
@@ -29,17 +31,18 @@ linear in K, and in its compact form independent of K in rows.
 
 Why the compact form. The expected recourse of one cell is a convex
 piecewise-linear function of its stock, with breakpoints at each path's
-demand D and at (1 − temporary_share_max)·D (below it the cover is at its cap
+demand D and at D − cap (below it the cover is at its cap
 and the rest is short; between the two the gap is covered; above D the stock
 is surplus). It is written exactly as segments: the cell's stock is the sum of
 segment columns, each bounded by its length and priced at the function's
 slope there; the slopes rise, so the LP fills them in order. That is one row
 per cell and at most 2K + 1 bounded columns, against the extensive form's
 K rows and 3K columns per cell. Measured on the default district (1,250
-cells, K = 50, a loaded 2-core machine; ``tests/benchmarks/bench_stochastic.py``):
-compact 141,500 columns and 7,740 rows, PuLP build 1.3 s and HiGHS 5.5 s
-(best of 3); extensive 204,000 columns and 70,240 rows, 3.9 s and 50.9 s;
-the same objective to 9e-14 (relative). With a ``budget`` the cash of each path (its
+cells, K = 50, a 2-core machine shared with other jobs, load average 3.5-8;
+``tests/benchmarks/bench_stochastic.py``): compact 142,085 columns and
+12,275 rows, build 0.9 s and HiGHS 6.6 s (best of 3); extensive 204,585
+columns and 74,775 rows, 2.0 s and 70.7 s; the same objective to 4e-16
+(relative). With a ``budget`` the cash of each path (its
 temporary cover included) must stay within it, which is not a function of
 the cell's stock alone, so a budget uses the extensive form, whose per-path
 rows hold it exactly.

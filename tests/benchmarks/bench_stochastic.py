@@ -88,7 +88,8 @@ def main() -> None:
             m = create_stochastic_model(inputs, p, sample, form)
             build = time.perf_counter() - t
             info = solve_model(m)
-            rows.append((build, info.seconds, info.objective))
+            # the compact form's expected recourse at zero stock is a constant outside the LP
+            rows.append((build, info.seconds, info.objective + m.recourse_constant))
         b = min(rows, key=lambda x: x[0] + x[1])
         forms[form] = {"columns": len(m.variables), "rows": len(m.rows), "build_s": round(b[0], 2),
                        "highs_s": round(b[1], 2), "objective_yuan": b[2],
