@@ -93,21 +93,24 @@ def test_manifest_holds_every_setting_that_ran(first_run):
 
 
 @pytest.fixture(scope="module")
-def english_run(quick, tmp_path_factory):
-    code, out, err = cli("run", quick, "--lang", "en", "--out", tmp_path_factory.mktemp("runs_en"))
+def first_digest(first_run) -> dict:
+    """The first run's files, before anything else runs beside them."""
+    return digest(first_run[1])
+
+
+@pytest.fixture(scope="module")
+def english_run(first_run, first_digest, quick):
+    """A second run, in English, into the first run's output folder."""
+    code, stdout, err = cli("run", quick, "--lang", "en", "--out", first_run[0])
     assert code == 0, err
     assert err == ""  # no progress lines when stderr is not a terminal
-    return Path(out.strip().splitlines()[-1])
+    return Path(stdout.strip().splitlines()[-1])
 
 
-def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, quick):
+def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, first_digest, english_run):
     out, folder = first_run
-    before = digest(folder)
-    code, stdout, err = cli("run", quick, "--out", out)
-    assert code == 0, err
-    second = Path(stdout.strip().splitlines()[-1])
-    assert second != folder and second.is_dir()
-    assert digest(folder) == before
+    assert english_run != folder and english_run.is_dir() and english_run.parent == out
+    assert digest(folder) == first_digest
 
 
 def test_the_folder_name_carries_a_language_that_is_not_the_default(first_run, english_run):
