@@ -208,6 +208,13 @@ def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     comp = pd.read_csv(folder / "plan_comparison.csv").query("plan == 'lp' and year in @years")
     assert f"{comp.cost.sum() / 1e8:,.1f}" in text
     assert (T["feasible"] in text) and "+0%" not in text
+    # posts still needed: the largest yearly shortfall left; a permanent post's worth, the range over areas
+    needed = staff.query("year in @years").groupby("year").shortfall.sum().max()
+    assert f"{_fmt(needed)} {T['unit_posts']}" in " ".join(text.split())
+    value = pd.read_csv(folder / "post_value.csv")
+    flat = "".join(text.split())
+    lo, hi = value.post_value_fte.min(), value.post_value_fte.max()
+    assert (f"{_fmt(lo)}–{_fmt(hi)}" if _fmt(lo) != _fmt(hi) else _fmt(lo)) in flat
 
 
 def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(tmp_path):

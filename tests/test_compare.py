@@ -76,6 +76,16 @@ def test_a_frozen_cap_leaves_more_shortfall_or_cover_than_more_posts(table):
     assert table.shortfall_all_years["cap_frozen"] == pytest.approx(table.shortfall_all_years["baseline"], abs=1e-3)
 
 
+def test_posts_still_needed_are_beyond_the_posts_a_scenario_adds(comp, table):
+    """Page 1's "posts still needed": the largest yearly shortfall left in the
+    next three years. 200 more posts leave fewer needed, by at most 200."""
+    base, more = table.posts_needed["baseline"], table.posts_needed["cap_plus_200"]
+    assert base - 200 - 1e-6 <= more < base - 100
+    staff = comp.results[comp.names.index("baseline")].plan.staff
+    years = sorted(staff.year.unique())[:3]
+    assert base == pytest.approx(staff[staff.year.isin(years)].groupby("year").shortfall.sum().max())
+
+
 def test_recruiting_upper_certified_teachers_uses_fewer_posts_over_the_wave(comp, table):
     assert table.post_years["upper_certificate_on"] < table.post_years["upper_certificate_off"]
     assert table.shortfall_all_years["upper_certificate_on"] <= table.shortfall_all_years["upper_certificate_off"] + 1e-3
