@@ -19,7 +19,6 @@ import pandas as pd
 
 from forecast.grades import STAGES
 from forecast.settings import NUMBER, STAGE_MAP, setting
-
 from optimize.problem import PlanInputs
 
 if TYPE_CHECKING:  # the plan imports the problem, which imports this module's settings

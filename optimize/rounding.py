@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from optimize.highs import HighsModel
+from optimize.highs import LP_OPTIONS, HighsModel
 from optimize.model import StaffingModel
 
 
@@ -151,8 +151,6 @@ def round_plan(m: StaffingModel, hm: HighsModel, h, z_lp: float, gap: float, sec
 def _branch_and_bound(hm: HighsModel, x, z, proven, gap: float, seconds: float):
     """HiGHS's MIP from the rounded plan (if any), proving ``gap`` on its own bound."""
     import highspy
-
-    from optimize.solve import LP_OPTIONS
 
     options = {k: v for k, v in LP_OPTIONS.items() if k != "solver"}
     mip = hm.new_highs(options | {"mip_rel_gap": gap, "time_limit": float(seconds)}, integer=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from optimize.highs import HighsModel, logging, read_back, solver_log, to_arrays
+from optimize.highs import LP_OPTIONS, HighsModel, logging, read_back, solver_log, to_arrays
 from optimize.model import StaffingModel
 
 __all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_model", "solver_log"]
@@ -34,10 +34,6 @@ __all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_model", "
 #: the default relative gap (on the decision-dependent objective) at which a plan in whole persons counts as
 #: proven; a scenario sets its own with ``plan.integer_gap``
 MIP_GAP = 0.005
-#: interior point with crossover: on the district model it is ~4x faster than
-#: dual simplex (measured), and still gives duals and a basis; one thread, so
-#: the same inputs give the same plan, bit for bit
-LP_OPTIONS = {"threads": 1, "random_seed": 0, "solver": "ipm"}
 
 
 @dataclass

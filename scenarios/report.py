@@ -52,8 +52,10 @@ PLAN_STYLES = [dict(color="#08519c", ls="-", marker="o"), dict(color="#a50f15", 
 TEXT = {
     "zh": dict(
         title="教师编制需求与配置方案", scenario="情景", summary="未来三年（{y0}–{y1}）",
-        short_no="不采取措施的结构性缺编", short_plan="方案实施后剩余缺编", posts="需新增编制", cost="方案现金成本",
+        short_no="不采取措施的结构性缺编", short_plan="方案实施后剩余缺编", posts="尚需增加编制（本情景之外）", cost="方案现金成本",
         unit_fte="人·年", unit_posts="个", unit_yuan="亿元",
+        post_line="每增加一个长期编制（{y0}年起）：全规划期减少缺编 {short} 人·年，替代临时代课 {temp} 人·年，"
+                  "多支出现金 {cash} 万元（按片区）。",
         violated="注意：本情景不可行，方案突破了以下硬约束：", feasible="所有硬约束均得到满足。",
         violation_row="{limit}：{n} 处，共超出 {amount:,.1f}",
         actions="方案要求（人；编制为个）", item="项目",
@@ -107,7 +109,9 @@ TEXT = {
     "en": dict(
         title="Teacher posts: needs and plan", scenario="Scenario", summary="Next three years ({y0}–{y1})",
         short_no="Structural shortfall with no action", short_plan="Shortfall left after the plan",
-        posts="Extra posts needed", cost="Cash cost of the plan", unit_fte="FTE-years", unit_posts="posts",
+        posts="Posts still needed (beyond this scenario)", cost="Cash cost of the plan", unit_fte="FTE-years", unit_posts="posts",
+        post_line="One more permanent post from {y0}, over the plan: {short} FTE-years less shortfall, {temp} less "
+                  "temporary cover, {cash} thousand yuan more cash (by area).",
         unit_yuan="100m yuan",
         violated="Warning: this scenario is infeasible; the plan breaks these hard limits:",
         feasible="All hard limits are met.",
@@ -343,6 +347,24 @@ def _table(ax, rows, cells, col_labels, fontsize=9.5, first_width=0.46, height=N
     return tab
 
 
+def post_value_line(r, lang: str) -> str:
+    """What one more permanent post buys over the plan, as the range over
+    areas (post_value.csv): FTE-years of shortfall avoided and of temporary
+    cover replaced, and the cash it adds (yuan); '' when posts were not priced."""
+    v = r.plan.post_value
+    if v is None or not len(v):
+        return ""
+
+    def span(col, scale=1.0, digits=0):
+        lo, hi = v[col].min() / scale, v[col].max() / scale
+        return _n(lo, digits) if _n(lo, digits) == _n(hi, digits) else f"{_n(lo, digits)}–{_n(hi, digits)}"
+
+    T = TEXT[lang]
+    return T["post_line"].format(y0=int(v.from_year.min()), short=span("post_value_fte"),
+                                 temp=span("post_value_temporary"),
+                                 cash=span("post_value_yuan", 1e4 if lang == "zh" else 1e3))
+
+
 def summary_page(pdf, r, T, lang):
     s = r.summary()
     years = _first_years(r)
@@ -382,21 +404,21 @@ def summary_page(pdf, r, T, lang):
     ax.tick_params(axis="x", labelsize=8)
     ax.legend(fontsize=8.5, loc="lower left", bbox_to_anchor=(-0.45, 1.0), ncol=2, frameon=False)
     # cash cost, the waves, the limits
-    fig.text(0.03, 0.255, textwrap.fill(cash_line(r, years, lang), 95 if lang == "zh" else 170), fontsize=10.5,
-             va="top")
-    fig.text(0.03, 0.19, T["waves"], fontsize=12)
+    text = " ".join(t for t in (cash_line(r, years, lang), post_value_line(r, lang)) if t)
+    fig.text(0.03, 0.262, textwrap.fill(text, 105 if lang == "zh" else 160), fontsize=10, va="top")
+    fig.text(0.03, 0.178, T["waves"], fontsize=12)
     for i, line in enumerate(wave_sentences(r, lang)):
-        fig.text(0.045, 0.155 - i * 0.03, line, fontsize=10)
+        fig.text(0.045, 0.145 - i * 0.03, line, fontsize=10)
     v = r.plan.violations
     if len(v):
-        fig.text(0.60, 0.19, T["violated"], fontsize=11, color=SHORT_COLOR)
+        fig.text(0.60, 0.178, T["violated"], fontsize=11, color=SHORT_COLOR)
         top = v.groupby("limit").amount.agg(["count", "sum"])
         for i, (limit, row) in enumerate(top.head(4).iterrows()):
-            fig.text(0.615, 0.155 - i * 0.03, T["violation_row"].format(
+            fig.text(0.615, 0.145 - i * 0.03, T["violation_row"].format(
                 limit=LIMIT_ZH.get(limit, limit) if lang == "zh" else limit, n=int(row["count"]),
                 amount=row["sum"]), fontsize=10, color=SHORT_COLOR)
     else:
-        fig.text(0.60, 0.19, T["feasible"], fontsize=11, color="#2f6f2f")
+        fig.text(0.60, 0.178, T["feasible"], fontsize=11, color="#2f6f2f")
     _save(pdf, fig)
 
 

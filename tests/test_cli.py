@@ -93,21 +93,24 @@ def test_manifest_holds_every_setting_that_ran(first_run):
 
 
 @pytest.fixture(scope="module")
-def english_run(quick, tmp_path_factory):
-    code, out, err = cli("run", quick, "--lang", "en", "--out", tmp_path_factory.mktemp("runs_en"))
+def first_digest(first_run) -> dict:
+    """The first run's files, before anything else runs beside them."""
+    return digest(first_run[1])
+
+
+@pytest.fixture(scope="module")
+def english_run(first_run, first_digest, quick):
+    """A second run, in English, into the first run's output folder."""
+    code, stdout, err = cli("run", quick, "--lang", "en", "--out", first_run[0])
     assert code == 0, err
     assert err == ""  # no progress lines when stderr is not a terminal
-    return Path(out.strip().splitlines()[-1])
+    return Path(stdout.strip().splitlines()[-1])
 
 
-def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, quick):
+def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(first_run, first_digest, english_run):
     out, folder = first_run
-    before = digest(folder)
-    code, stdout, err = cli("run", quick, "--out", out)
-    assert code == 0, err
-    second = Path(stdout.strip().splitlines()[-1])
-    assert second != folder and second.is_dir()
-    assert digest(folder) == before
+    assert english_run != folder and english_run.is_dir() and english_run.parent == out
+    assert digest(folder) == first_digest
 
 
 def test_the_folder_name_carries_a_language_that_is_not_the_default(first_run, english_run):
@@ -205,6 +208,13 @@ def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     comp = pd.read_csv(folder / "plan_comparison.csv").query("plan == 'lp' and year in @years")
     assert f"{comp.cost.sum() / 1e8:,.1f}" in text
     assert (T["feasible"] in text) and "+0%" not in text
+    # posts still needed: the largest yearly shortfall left; a permanent post's worth, the range over areas
+    needed = staff.query("year in @years").groupby("year").shortfall.sum().max()
+    assert f"{_fmt(needed)} {T['unit_posts']}" in " ".join(text.split())
+    value = pd.read_csv(folder / "post_value.csv")
+    flat = "".join(text.split())
+    lo, hi = value.post_value_fte.min(), value.post_value_fte.max()
+    assert (f"{_fmt(lo)}–{_fmt(hi)}" if _fmt(lo) != _fmt(hi) else _fmt(lo)) in flat
 
 
 def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(tmp_path):
