@@ -580,8 +580,7 @@ def wait_and_see(task: tuple) -> list[float]:
     EVPI is then an upper bound. The objective includes the base-year
     staff's salaries, as ``SolveInfo.objective`` does. Raises ``NoPlan``
     unless every solve ends optimal. One task, run on a Dask worker or here."""
-    from optimize.highs import to_arrays
-    from optimize.solve import LP_OPTIONS
+    from optimize.highs import LP_OPTIONS, to_arrays
 
     inputs, params, demand, elastic = task
     cells = cover_keys(inputs)
