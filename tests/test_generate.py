@@ -52,3 +52,11 @@ def test_country_units_are_one_area_each_with_skewed_sizes():
     assert staff.mean() > 1.1 * staff.median() and staff.max() > 4 * staff.median()
     # the full country: about 16 million full-time teachers (MoE 2023) in 2,850 units
     assert 12e6 < staff.mean() * COUNTRY_UNITS < 18e6
+
+
+def test_a_stochastic_plan_of_a_city_is_refused_before_any_computation(city):
+    from forecast.errors import InputError
+
+    path, _ = city
+    with pytest.raises(InputError, match="plan.stochastic plans one district; the data has 16 districts"):
+        check_scenario(load_scenario(path).override(plan={"stochastic": True}))
