@@ -152,7 +152,7 @@ TEXT = {
                    "Cash cost\n(100m yuan)", "Objective (100m\nyuan-equivalent,\nwith penalties)"],
         comp_note="Cash cost: salaries, hiring, temporary cover and moves. The objective adds the penalty weights "
                   "on shortfall and surplus; it is not cash.",
-        value="One more permanent post: shortfall avoided and temporary cover replaced (FTE-years per post, all plan years)",
+        value="What one more permanent post buys (FTE-years per post, over the plan)",
         value_short="Shortfall avoided (FTE-years per post)", value_temp="Temporary cover replaced (FTE-years per post)",
         value_all="every stage alike", value_areas=" (the {n} areas where a post does most, of {total})",
         assumptions="Assumptions and sources (every setting that ran, defaults included)",
