@@ -153,7 +153,21 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
                         f"but regions {lacking} have no cap for {base}")
     errs += check_adjustments(s.forecast, enrol, gm, str(s.path))
     errs += _district_problems(t, path)
+    errs += _city_problems(s, t)
     return errs
+
+
+def _city_problems(s: Scenario, t: dict[str, pd.DataFrame]) -> list[str]:
+    """``[city]`` keys need a data set of several districts: with one, the
+    plan has nothing to tie together and the key would be silently ignored."""
+    own = s.settings.get("city", {})
+    n = district_of(t["enrolment"]).nunique()
+    if not own or n > 1:
+        return []
+    keys = ", ".join(f"city.{k}" for k in own)
+    return [f"{s.path}: {keys} {'ties' if len(own) == 1 else 'tie'} the districts of a city, but the data has one "
+            f"district (the enrolment table has no district column, or one district in it); remove "
+            f"{'it' if len(own) == 1 else 'them'}, or use plan.graduate_supply, the cap table and plan.budget"]
 
 
 def _district_problems(t: dict[str, pd.DataFrame], path: dict) -> list[str]:
