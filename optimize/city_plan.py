@@ -324,7 +324,9 @@ def solve_city(units: list[tuple[PlanInputs, PlanParams]], names: list[str], cit
         rounds = 1
     else:
         allocations, prices, objective, build, seconds, rounds = solve_decomposed(units, city, engine)
-    items = [(inp, par, partial(define_city_allocation, city=city, allocation=alloc))
+    # no row binds at the districts' own optima (the first round proved it): those plans are the city's
+    own = city.method != "joint" and rounds == 1
+    items = [(inp, par, None if own else partial(define_city_allocation, city=city, allocation=alloc))
              for (inp, par), alloc in zip(units, allocations)]
     plans = engine.map(plan_task, items)
     unit = budget_unit(units[0][1])

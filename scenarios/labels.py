@@ -57,6 +57,11 @@ COLUMNS = {
     "key_teachers": ("骨干教师（人）", "Key teachers (persons)"), "experienced": ("有经验在编（人）", "Experienced permanent (persons)"),
     "key_share": ("骨干占比", "Key share"), "floor": ("占比下限", "Floor"), "key_out": ("骨干调出（人）", "Key out (persons)"),
     "key_in": ("骨干调入（人）", "Key in (persons)"),
+    "district": ("区县", "District"), "link": ("全市约束", "City row"),
+    "capacity": ("全市总量（人、个或元）", "City amount (persons, posts or yuan)"),
+    "used": ("各区分配合计（人、个或元）", "Allocated to the districts (persons, posts or yuan)"),
+    "price": ("影子价格（元当量，非现金）", "Price (yuan-equivalent, not cash)"), "unit": ("单位", "Unit"),
+    "allocation": ("分得全市编制（个）", "Share of the city total (posts)"),
 }
 
 
