@@ -56,7 +56,7 @@ import pulp
 import scipy.sparse as sp
 
 from optimize.city import CityParams
-from optimize.coordinate import Proposal, dantzig_wolfe
+from optimize.coordinate import NotCoordinated, Proposal, dantzig_wolfe
 from optimize.highs import to_arrays
 from optimize.model import Row, StaffingModel, create_model, expr
 from optimize.problem import PlanInputs, PlanParams
@@ -271,7 +271,12 @@ def solve_decomposed(units, city: CityParams, engine):
     seconds summed over the districts, and the rounds."""
     blocks = engine.blocks(CityBlock, [(inp, par, city) for inp, par in units])
     cap = city_capacity(city, units[0][0].years, units[0][1])
-    coord = dantzig_wolfe(lambda prices: engine.call(blocks, "price", prices), cap, city.tolerance)
+    try:
+        coord = dantzig_wolfe(lambda prices: engine.call(blocks, "price", prices), cap, city.tolerance)
+    except NotCoordinated as exc:
+        raise NoPlan(f"the districts' plans cannot be coordinated on the [city] rows ({exc}); if the rows "
+                     f"cannot be kept (posts change at most plan.post_shift_share of the cap a year), raise "
+                     f"city.graduate_supply, city.cap_total or city.budget; else raise city.tolerance") from None
     allocations = []
     for weights, props in zip(coord.weights, coord.proposals):
         allocations.append({key: float(sum(w * p.use.get(key, 0.0) for w, p in zip(weights, props))) for key in cap})

@@ -90,7 +90,7 @@ TEXT = {
         assumptions="假设与来源（本次运行采用的全部设置，含默认值）",
         assumptions_more="假设与来源（续）", setting="设置", value_col="取值",
         sections={"data": "数据", "grades": "学制", "forecast": "在校生预测", "demand": "教师需求",
-                  "supply": "教师供给", "plan": "配置方案"},
+                  "supply": "教师供给", "plan": "配置方案", "city": "全市统筹"},
         not_set="未设置", yes="是", no="否", none="无", inputs="输入文件（SHA-256 前 12 位）",
         sources="数据来源：北京市出生人口与分学段在校生（国家统计局分省年度数据）；编制标准：中央编办发〔2014〕72号；"
                 "课程方案：义务教育课程方案（2022年版）；退休年龄：全国人大常委会2024年9月13日决定。"),
@@ -144,7 +144,7 @@ TEXT = {
         assumptions="Assumptions and sources (every setting that ran, defaults included)",
         assumptions_more="Assumptions and sources (continued)", setting="Setting", value_col="Value",
         sections={"data": "Data", "grades": "Grades", "forecast": "Enrolment forecast", "demand": "Teachers needed",
-                  "supply": "Teachers in post", "plan": "Plan"},
+                  "supply": "Teachers in post", "plan": "Plan", "city": "City"},
         not_set="not set", yes="yes", no="no", none="none", inputs="Input files (first 12 hex digits of SHA-256)",
         sources="Sources: Beijing births and stage totals (NBS provincial data); staffing standard 2014 "
                 "(中央编办发〔2014〕72号); compulsory curriculum plan 2022; retirement: NPC Standing Committee "
@@ -740,6 +740,8 @@ def assumption_rows(r, lang: str) -> list[tuple[str | None, str, str]]:
     resolved = r.scenario.resolved()
     rows = []
     for section, cls in SECTIONS.items():
+        if section == "city" and r.plan_units == 1:
+            continue  # a lone district has no city rows (validate refuses them)
         values = resolved[section]
         only = {s.name: s.only_with for s in settings_of(cls)}
         rows.append((T["sections"][section], "", ""))

@@ -149,3 +149,14 @@ def test_a_dask_city_on_two_workers_equals_the_serial_one_bit_for_bit():
         for name in ("staff", "hires", "posts", "moves"):
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     assert np.isfinite(dask.prices.price).all()
+
+
+def test_the_run_combines_the_city_plan_with_its_prices_posts_and_rounds():
+    from scenarios.engine import Engine
+    from scenarios.runner import city_plan
+
+    plan = city_plan(UNITS, NAMES, LINKS["cap_total"], Engine("serial"))
+    assert set(plan.staff.district) == set(NAMES) and plan.info.status == "Optimal"
+    assert plan.city["rounds"] > 1 and plan.info.seconds > 0 and plan.build_seconds > 0
+    assert list(plan.city["posts"].columns) == ["district", "year", "cap", "allocation", "posts", "filled"]
+    assert plan.info.objective == pytest.approx(plan.city["objective"], rel=1e-6)
