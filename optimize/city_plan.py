@@ -63,6 +63,12 @@ from optimize.problem import PlanInputs, PlanParams
 from optimize.solve import LP_OPTIONS, Infeasible, NoPlan, highs_status
 
 Key = tuple
+#: simplex iterations a warm re-pricing may take before the district is solved cold by interior point.
+#: Measured on two districts of the default data sharing a binding city total (2-core machine, loaded):
+#: the first re-pricing took 8,116 primal iterations (11.7 s) against ~1 s cold; once the smoothed prices
+#: settle, a round takes 0-500 iterations (under 0.2 s). An iteration count, not a time, so that the
+#: choice, and the plan, are the same on any machine and scheduler
+WARM_ITERATIONS = 800
 #: unit and what each city row's price is in
 PRICE_UNITS = {"graduates": "yuan-equivalent per graduate", "cap_total": "yuan-equivalent per post",
                "budget": "yuan-equivalent per yuan"}
@@ -191,7 +197,8 @@ class CityBlock:
     each row's price times the district's use of it) and re-solves: the
     first time by interior point with crossover (the district's own plan),
     then by primal simplex from the last basis, which stays feasible when
-    only costs change."""
+    only costs change — unless that takes more than ``WARM_ITERATIONS``,
+    when the round is solved cold by interior point."""
 
     def __init__(self, item):
         inputs, params, city = item
@@ -224,10 +231,13 @@ class CityBlock:
         self.fixed = m.fixed_salary
         self.h = h
         self.n = n
+        self.time_limit = params.time_limit
         self.build = time.perf_counter() - t0 - self.seconds
         self.rounds = 0
+        self.cold_rounds = 0
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("simplex_strategy", 4)  # primal: the basis stays primal feasible when costs change
+        h.setOptionValue("simplex_iteration_limit", WARM_ITERATIONS)
 
     def proposal(self) -> Proposal:
         x = np.asarray(self.h.getSolution().col_value)
@@ -235,12 +245,22 @@ class CityBlock:
 
     def price(self, prices: dict) -> Proposal:
         """The district's best plan when each unit of city row k costs ``prices[k]``."""
+        import highspy
+
         self.rounds += 1
         if self.rounds > 1 or any(prices.get(k, 0.0) for k in self.keys):
             p = np.array([prices.get(k, 0.0) for k in self.keys])
             self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), self.cost + self.use.T @ p)
+            # HiGHS's run clock adds up over the runs of one model: each round gets the limit afresh
+            self.h.setOptionValue("time_limit", float(self.time_limit) + self.h.getRunTime())
             t = time.perf_counter()
             self.h.run()
+            if self.h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+                # prices far from the last ones: a cold interior point (with crossover) beats a long warm walk
+                self.h.setOptionValue("solver", "ipm")
+                self.h.run()
+                self.h.setOptionValue("solver", "simplex")
+                self.cold_rounds += 1
             self.seconds += time.perf_counter() - t
             status = highs_status(self.h)
             if status != "optimal":

@@ -28,6 +28,7 @@ from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
 from scenarios.fonts import use_cjk
+from scenarios.city_report import city_page
 from scenarios.labels import SETTING_ZH, STAGE_EN, stage_label, subject_label
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
@@ -813,7 +814,7 @@ def assumptions_pages(pdf, r, T, lang):
         _save(pdf, fig)
 
 
-PAGES = (summary_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, area_shortfall_page,
+PAGES = (summary_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, city_page, area_shortfall_page,
          area_plan_page, comparison_page, value_page, assumptions_pages)
 
 

@@ -158,9 +158,12 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
 
 
 def _city_problems(s: Scenario, t: dict[str, pd.DataFrame]) -> list[str]:
-    """``[city]`` keys need a data set of several districts: with one, the
-    plan has nothing to tie together and the key would be silently ignored."""
-    own = s.settings.get("city", {})
+    """``[city]`` rows need a data set of several districts: with one, the
+    plan has nothing to tie together and the key would be silently ignored.
+    (``city.method`` and ``city.tolerance`` tie nothing: a rerun's manifest
+    lists them for every run.)"""
+    own = {k: v for k, v in s.settings.get("city", {}).items()
+           if k in ("graduate_supply", "cap_total", "budget") and v is not None}
     n = district_of(t["enrolment"]).nunique()
     if not own or n > 1:
         return []

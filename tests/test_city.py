@@ -160,3 +160,7 @@ def test_the_run_combines_the_city_plan_with_its_prices_posts_and_rounds():
     assert plan.city["rounds"] > 1 and plan.info.seconds > 0 and plan.build_seconds > 0
     assert list(plan.city["posts"].columns) == ["district", "year", "cap", "allocation", "posts", "filled"]
     assert plan.info.objective == pytest.approx(plan.city["objective"], rel=1e-6)
+
+
+def test_a_lone_district_accepts_the_city_method_a_rerun_lists():
+    check_scenario(load_scenario().override(city={"method": "joint", "tolerance": 1e-6}))
