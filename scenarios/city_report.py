@@ -37,7 +37,7 @@ def city_page(pdf, r, T, lang: str) -> None:
     stages = R._stages(staff)
     d = staff.groupby(["district", "stage"]).shortfall.sum().unstack("stage").reindex(columns=stages).fillna(0.0)
     d = d.loc[d.sum(axis=1).sort_values(ascending=False).index]
-    ax = fig.add_axes([0.06, 0.50, 0.88, 0.36])
+    ax = fig.add_axes([0.06, 0.53, 0.88, 0.33])
     x = np.arange(len(d))
     bottom = np.zeros(len(d))
     for s in stages:
