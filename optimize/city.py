@@ -36,7 +36,8 @@ class CityParams:
             "plan.graduate_supply or graduates table)")
     cap_total: float | None = setting(kind=NUMBER, lo=0, hi=1e8, unit="posts",
                                       doc="the city's establishment total in every plan year, shared among the "
-                                          "districts by the plan (not set: each area keeps its own cap)")
+                                          "districts by the plan; each area's own cap still holds (not set: "
+                                          "the areas' caps only)")
     budget: float | None = setting(kind=NUMBER, lo=0, hi=1e14, unit="yuan per year",
                                    doc="salaries, hires, moves and cover of all districts together (not set: none)")
     method: str = setting("decompose", choices=("decompose", "joint"),

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 
-from optimize.model import create_model, hire_price, objective_weights
+from optimize.model import StaffingModel, create_model, hire_price, objective_weights
 from optimize.problem import PlanInputs, PlanParams
 from optimize.rule import rule_plan
 from optimize.solution import assign_key_teachers, assign_solution, solution_values, violations
@@ -61,6 +62,8 @@ class Plan:
     key: pd.DataFrame
     post_value: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict = field(default_factory=dict)
+    #: a city's plan: frames ``prices`` and ``posts`` and ``rounds`` (``optimize.city_plan``); empty otherwise
+    city: dict = field(default_factory=dict)
 
     @property
     def rule(self) -> dict:
@@ -138,25 +141,34 @@ def plan_costs(staff: pd.DataFrame, moves: pd.DataFrame | None, hires: pd.DataFr
     return out
 
 
+def _build(inputs: PlanInputs, params: PlanParams, elastic: bool, extra_rows) -> StaffingModel:
+    m = create_model(inputs, params, elastic=elastic)
+    if extra_rows is not None:
+        extra_rows(m)
+    return m
+
+
 def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), baselines: bool = True,
-               value_posts: bool = True) -> Plan:
+               value_posts: bool = True, extra_rows: Callable[[StaffingModel], None] | None = None) -> Plan:
     """Build, solve, read back, price posts and run the baselines.
 
     The limits are hard; only when no plan meets them all is the model
     rebuilt with elastic limits and solved again, so that the plan breaks as
     little as it must (``violations``) instead of failing. ``baselines`` and
     ``value_posts`` may be turned off where only the plan is wanted (the
-    year-by-year plan and post values cost about as much as the plan)."""
+    year-by-year plan and post values cost about as much as the plan).
+    ``extra_rows(model)`` adds rows to the built model (a district's share
+    of a city's rows, ``optimize.city_plan``); their keys end with a year."""
     timings = {}
     t0 = time.perf_counter()
-    m = create_model(inputs, params)
+    m = _build(inputs, params, False, extra_rows)
     build = time.perf_counter() - t0
     try:
         info = solve_model(m, params.solver)
     except Infeasible:
         hard_seconds = time.perf_counter() - t0 - build
         t1 = time.perf_counter()
-        m = create_model(inputs, params, elastic=True)
+        m = _build(inputs, params, True, extra_rows)
         build += time.perf_counter() - t1
         info = solve_model(m, params.solver)
         info.seconds += hard_seconds

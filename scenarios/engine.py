@@ -61,6 +61,24 @@ class Engine:
             progress(futures)
         return client.gather(futures)
 
+    def blocks(self, cls: type, items: Iterable[Any]) -> list[Any]:
+        """One ``cls(x)`` per item that keeps its state between calls (a
+        district's solver, warm from round to round): in this process when
+        serial, else a Dask actor on a worker, where it stays."""
+        items = list(items)
+        if self.scheduler == SERIAL or len(items) < 2 or (self.scheduler is None and cores() < 2):
+            return [cls(x) for x in items]
+        client = self._connect(len(items))
+        futures = [client.submit(cls, x, actor=True, pure=False) for x in items]
+        return [f.result() for f in futures]
+
+    def call(self, blocks: list[Any], method: str, *args) -> list[Any]:
+        """``[b.method(*args) for b in blocks]``, the actors' calls in parallel."""
+        out = [getattr(b, method)(*args) for b in blocks]
+        if self._client is None:
+            return out
+        return [f.result() for f in out]
+
     def _connect(self, tasks: int):
         if self._client is not None:
             return self._client

@@ -79,6 +79,11 @@ COLUMNS = {
     "vss_se_yuan": ("VSS 的标准误（元当量）", "VSS standard error (yuan-equivalent)"),
     "evpi_yuan": ("完全信息的价值 EVPI（元当量，非现金）", "Value of perfect information, EVPI (yuan-equivalent, not cash)"),
     "evpi_se_yuan": ("EVPI 的标准误（元当量）", "EVPI standard error (yuan-equivalent)"),
+    "district": ("区县", "District"), "link": ("全市约束", "City row"),
+    "capacity": ("全市总量（人、个或元）", "City amount (persons, posts or yuan)"),
+    "used": ("各区分配合计（人、个或元）", "Allocated to the districts (persons, posts or yuan)"),
+    "price": ("影子价格（元当量，非现金）", "Price (yuan-equivalent, not cash)"), "unit": ("单位", "Unit"),
+    "allocation": ("分得全市编制（个）", "Share of the city total (posts)"),
 }
 
 
@@ -154,4 +159,9 @@ SETTING_ZH = {
     "plan.pool_cap": "全区统一编制总额（区管校聘），不分片区",
     "plan.retraining": "学科转岗（学段、原学科、新学科、成本 元/人、每年上限比例）",
     "plan.integer_gap": "整数方案的可接受差距（占可变目标值比例）",
+    "city.graduate_supply": "全市各区共享的每年可招聘毕业生，按资格（人/年；未设置：各区自有）",
+    "city.cap_total": "全市编制总额（每个规划年，由方案在各区间分配，个；未设置：各片区自有总额）",
+    "city.budget": "全市年度预算：各区工资、招聘、调动与代课合计（元/年；未设置为不限）",
+    "city.method": "全市求解方法（分解：各区分别求解并精确协调；整体：全市一个模型，适用于小城市）",
+    "city.tolerance": "分解法上下界的相对差距（占目标值比例）",
 }

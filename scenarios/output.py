@@ -46,6 +46,8 @@ def manifest(result: RunResult, lang: str) -> dict:
                    "build_seconds": round(result.plan.build_seconds, 3), "solve_seconds": round(info.seconds, 3)},
         "violations": int(len(result.plan.violations)),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
+        # planning units (districts) solved, and rounds of city coordination (1: none needed, or one joint LP)
+        "plan_units": result.plan_units, "plan_rounds": result.plan.city.get("rounds", 1),
         "summary": result.summary(),
         **({} if result.stochastic is None else {"stochastic": result.stochastic.figures()}),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

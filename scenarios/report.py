@@ -28,6 +28,7 @@ from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
 from scenarios.fonts import use_cjk
+from scenarios.city_report import city_page
 from scenarios.labels import SETTING_ZH, STAGE_EN, stage_label, subject_label
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
@@ -92,7 +93,7 @@ TEXT = {
         assumptions="假设与来源（本次运行采用的全部设置，含默认值）",
         assumptions_more="假设与来源（续）", setting="设置", value_col="取值",
         sections={"data": "数据", "grades": "学制", "forecast": "在校生预测", "demand": "教师需求",
-                  "supply": "教师供给", "plan": "配置方案"},
+                  "supply": "教师供给", "plan": "配置方案", "city": "全市统筹"},
         sure="把握有多大：预测不准时还缺多少",
         sure_sentence="按方案的 {posts} 个{stage}编制，{year}年{stage}缺编有九成把握不超过 {x} 人"
                       "（只按点预测做的方案：{y} 人）。",
@@ -158,7 +159,7 @@ TEXT = {
         assumptions="Assumptions and sources (every setting that ran, defaults included)",
         assumptions_more="Assumptions and sources (continued)", setting="Setting", value_col="Value",
         sections={"data": "Data", "grades": "Grades", "forecast": "Enrolment forecast", "demand": "Teachers needed",
-                  "supply": "Teachers in post", "plan": "Plan"},
+                  "supply": "Teachers in post", "plan": "Plan", "city": "City"},
         sure="How sure are we: the shortfall when the forecast is wrong",
         sure_sentence="With these {posts} {stage} posts, the {stage} shortfall in {year} stays under {x} FTE "
                       "9 times out of 10 (the plan for the point forecast: {y} FTE).",
@@ -871,6 +872,8 @@ def assumption_rows(r, lang: str) -> list[tuple[str | None, str, str]]:
     resolved = r.scenario.resolved()
     rows = []
     for section, cls in SECTIONS.items():
+        if section == "city" and r.plan_units == 1:
+            continue  # a lone district has no city rows (validate refuses them)
         values = resolved[section]
         only = {s.name: s.only_with for s in settings_of(cls)}
         rows.append((T["sections"][section], "", ""))
@@ -942,8 +945,8 @@ def assumptions_pages(pdf, r, T, lang):
         _save(pdf, fig)
 
 
-PAGES = (summary_page, certainty_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, area_shortfall_page,
-         area_plan_page, comparison_page, value_page, assumptions_pages)
+PAGES = (summary_page, certainty_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, city_page,
+         area_shortfall_page, area_plan_page, comparison_page, value_page, assumptions_pages)
 
 
 def write_report(result, path: str | Path, lang: str = "zh") -> None:

@@ -86,13 +86,14 @@ class RunResult:
         its stages, is in ``plan_caps`` once per area and year (on every stage
         row, a sum over stages gave the cap times the number of stages)."""
         posts = self.plan.posts
+        city = {f"city_{k}": self.plan.city[k] for k in ("prices", "posts") if k in self.plan.city}
         return {
             "enrolment": self.enrolment, "enrolment_stage": self.enrolment_stage, "demand": self.demand,
             "supply": self.supply, "gap": self.gap, "gap_turns": self.turns, "peaks": self.peaks,
             "plan_staff": self.plan.staff, "plan_posts": posts.drop(columns="cap"), "plan_caps": area_caps(posts),
             "plan_moves": self.plan.moves, "plan_hires": self.plan.hires, "plan_comparison": self.plan.comparison(),
             "plan_value": self.plan.value(), "post_value": self.plan.post_value,
-            "plan_violations": self.plan.violations, "plan_key": self.plan.key,
+            "plan_violations": self.plan.violations, "plan_key": self.plan.key, **city,
             **({} if self.stochastic is None else {"plan_stochastic": self.stochastic.decisions(self.plan),
                                                    "plan_risk": self.stochastic.risk()}),
         }

@@ -18,7 +18,8 @@ from forecast.enrolment import DISTRICT
 from forecast.gap import turning_points
 from forecast.peaks import peak_table
 from optimize.city import combine_plans
-from optimize.plan import solve_plan
+from optimize.city_plan import solve_city
+from optimize.plan import Plan, solve_plan
 from optimize.problem import adjust_cap
 from optimize.solve import solver_log
 from scenarios.district import DistrictForecast, district_plan_params, district_tables, forecast_district
@@ -83,8 +84,11 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
         t = time.perf_counter()
         graduates = tables.get("graduates")
         units = [(f.plan_inputs, district_plan_params(plan_params, f.district, graduates)) for f in forecasts]
-        plans = e.map(_plan_task, units)
-    plan = plans[0] if len(names) == 1 else combine_plans(dict(zip(names, plans)))
+        if len(names) > 1 and s.city.linked:
+            plan = city_plan(units, names, s.city, e)
+        else:
+            plans = e.map(_plan_task, units)
+            plan = plans[0] if len(names) == 1 else combine_plans(dict(zip(names, plans)))
     timings["plan"] = time.perf_counter() - t
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
@@ -121,9 +125,20 @@ def _forecast_task(s: Scenario, item) -> DistrictForecast:
 
 
 def _plan_task(item):
-    inputs, params = item
+    inputs, params, *extra = item
     with threadpool_limits(limits=NUMERIC_THREADS):
-        return solve_plan(inputs, params)
+        return solve_plan(inputs, params, extra_rows=extra[0] if extra else None)
+
+
+def city_plan(units: list, names: list[str], city, e) -> Plan:
+    """The districts' plans under the ``[city]`` rows (``optimize.city_plan``),
+    combined; the city's prices, posts by district and rounds in ``plan.city``,
+    its build and HiGHS time (coordination included) in the plan's."""
+    sol = solve_city(units, names, city, e, _plan_task)
+    plan = combine_plans(dict(zip(names, sol.plans)))
+    plan.build_seconds, plan.info.seconds = sol.build_seconds, sol.solve_seconds
+    plan.city = {"prices": sol.prices, "posts": sol.posts, "rounds": sol.rounds, "objective": sol.objective}
+    return plan
 
 
 def _stack(forecasts: list[DistrictForecast], several: bool) -> dict[str, pd.DataFrame]:

@@ -5,7 +5,8 @@ the file, or ``"default"`` for the embedded baseline) takes that scenario and
 overrides only the keys given. Each section is one stage's settings class —
 ``[data]`` the input registry, ``[grades]`` ``GradeMap``, ``[forecast]``
 ``ForecastParams``, ``[demand]`` ``DemandParams``, ``[supply]``
-``SupplyParams``, ``[plan]`` ``PlanParams`` — and the keys, their types,
+``SupplyParams``, ``[plan]`` ``PlanParams``, ``[city]`` ``CityParams`` (the
+rows that tie a city's districts) — and the keys, their types,
 bounds, choices and defaults come from those classes (``forecast.settings``),
 so they are declared once. An unknown key, a wrong type, a value out of range
 or a key that the chosen method ignores is an ``InputError`` naming the file,
@@ -26,6 +27,7 @@ from forecast.grades import GradeMap
 from forecast.settings import check_applicable, check_section, check_value, describe, from_section, setting
 from forecast.settings import Setting, to_section
 from forecast.supply import SupplyParams
+from optimize.city import CityParams
 from optimize.problem import PlanParams
 from scenarios.inputs import SCENARIO_TABLES, TABLES
 
@@ -46,7 +48,7 @@ DataSettings.__doc__ = "Where a scenario's input tables are (``[data]``), one ke
 
 #: each section of a scenario file and the settings class that owns it
 SECTIONS = {"data": DataSettings, "grades": GradeMap, "forecast": ForecastParams, "demand": DemandParams,
-            "supply": SupplyParams, "plan": PlanParams}
+            "supply": SupplyParams, "plan": PlanParams, "city": CityParams}
 TOP = {name: Setting(name, str, doc) for name, doc in (
     ("name", "the scenario's short name (run folder names)"), ("title", "its title on the report"),
     ("description", "what it changes, in a sentence"),
@@ -150,6 +152,10 @@ class Scenario:
     @property
     def plan(self) -> PlanParams:
         return self.section("plan")
+
+    @property
+    def city(self) -> CityParams:
+        return self.section("city")
 
     @property
     def base_year(self) -> int:

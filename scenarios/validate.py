@@ -164,7 +164,24 @@ def _table_problems(s: Scenario, gm: GradeMap, t: dict[str, pd.DataFrame]) -> li
         errs.append(f"{s.path}: plan.stochastic plans one district; the data has {len(districts)} districts "
                     f"({', '.join(districts[:5])}{'…' if len(districts) > 5 else ''}): run each district's data "
                     f"on its own, or set plan.stochastic = false")
+    errs += _city_problems(s, t)
     return errs
+
+
+def _city_problems(s: Scenario, t: dict[str, pd.DataFrame]) -> list[str]:
+    """``[city]`` rows need a data set of several districts: with one, the
+    plan has nothing to tie together and the key would be silently ignored.
+    (``city.method`` and ``city.tolerance`` tie nothing: a rerun's manifest
+    lists them for every run.)"""
+    own = {k: v for k, v in s.settings.get("city", {}).items()
+           if k in ("graduate_supply", "cap_total", "budget") and v is not None}
+    n = district_of(t["enrolment"]).nunique()
+    if not own or n > 1:
+        return []
+    keys = ", ".join(f"city.{k}" for k in own)
+    return [f"{s.path}: {keys} {'ties' if len(own) == 1 else 'tie'} the districts of a city, but the data has one "
+            f"district (the enrolment table has no district column, or one district in it); remove "
+            f"{'it' if len(own) == 1 else 'them'}, or use plan.graduate_supply, the cap table and plan.budget"]
 
 
 def _district_problems(t: dict[str, pd.DataFrame], path: dict) -> list[str]:
