@@ -48,7 +48,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Callable, Hashable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,8 @@ from optimize.coordinate import NotCoordinated, Proposal, dantzig_wolfe
 from optimize.highs import to_arrays
 from optimize.model import Row, StaffingModel, create_model, expr
 from optimize.problem import PlanInputs, PlanParams
-from optimize.solve import LP_OPTIONS, Infeasible, NoPlan, highs_status
+from optimize.highs import LP_OPTIONS
+from optimize.solve import NoPlan, highs_status
 
 Key = tuple
 #: simplex iterations a warm re-pricing may take before the district is solved cold by interior point.
