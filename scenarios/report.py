@@ -28,8 +28,7 @@ from forecast.settings import describe, settings_of
 from optimize.plan import plan_costs
 from optimize.problem import certificates_for
 from scenarios.fonts import use_cjk
-from scenarios.city_report import city_page
-from scenarios.labels import SETTING_ZH, STAGE_EN, stage_label, subject_label
+from scenarios.labels import SETTING_ZH, STAGE_EN, certificate_label, stage_label, subject_label
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LIMIT_ZH = {"cap": "编制总额", "post_shift_up": "编制调增速度", "post_shift_down": "编制调减速度",
@@ -943,6 +942,75 @@ def assumptions_pages(pdf, r, T, lang):
                 y -= n * line_h + 0.004
                 i += 1
         _save(pdf, fig)
+
+
+# --- a city of districts ------------------------------------------------------------------------
+
+CITY_TEXT = {
+    "zh": dict(title="全市：各区缺编与编制、毕业生分配", short="规划期缺编（人·年），按区县与学段",
+               district="区县", cap="片区编制总额合计", posts="分得编制", share="占全市", grads="招聘毕业生",
+               first="首个规划年", prices="全市约束的影子价格（元当量，非现金；首个规划年）",
+               graduates="毕业生（元当量/人）", cap_total="全市编制总额（元当量/个）",
+               budget="全市预算（元当量/元）", none="未设置全市约束：各区分别规划。",
+               rounds="协调轮数"),
+    "en": dict(title="City: shortfall by district, posts and graduates shared",
+               short="Shortfall left over the plan (FTE-years), by district and stage", district="District",
+               cap="Areas' caps together", posts="Posts held", share="City share", grads="Graduates hired",
+               first="first plan year", prices="Prices of the city rows (yuan-equivalent, not cash; first plan year)",
+               graduates="graduates (per graduate)", cap_total="city establishment total (per post)",
+               budget="city budget (per yuan)", none="No [city] rows: each district plans on its own.",
+               rounds="rounds of coordination"),
+}
+
+
+def city_page(pdf, r, T, lang: str) -> None:
+    """One page for a run of several districts (none for a lone district)."""
+    staff = r.plan.staff
+    if "district" not in staff.columns:
+        return
+    W = CITY_TEXT["zh" if lang == "zh" else "en"]
+    first = int(staff.year.min())
+    fig = _page(W["title"])
+    stages = _stages(staff)
+    d = staff.groupby(["district", "stage"]).shortfall.sum().unstack("stage").reindex(columns=stages).fillna(0.0)
+    d = d.loc[d.sum(axis=1).sort_values(ascending=False).index]
+    ax = fig.add_axes([0.06, 0.53, 0.88, 0.33])
+    x = np.arange(len(d))
+    bottom = np.zeros(len(d))
+    for s in stages:
+        ax.bar(x, d[s].to_numpy(), bottom=bottom, color=COLORS[s], width=0.75, label=_stage(s, lang))
+        bottom += d[s].to_numpy()
+    ax.set_xticks(x, list(d.index), fontsize=8, rotation=45 if len(d) > 8 else 0, ha="right" if len(d) > 8 else "center")
+    ax.set_title(W["short"], fontsize=12)
+    ax.legend(fontsize=9, frameon=False)
+
+    posts = r.plan.posts[r.plan.posts.year == first]
+    hires = r.plan.hires[r.plan.hires.year == first]
+    caps = posts.groupby(["district", "region"]).cap.first().groupby("district").sum()
+    held = posts.groupby("district").posts.sum()
+    grads = hires.groupby("district").teachers.sum().reindex(caps.index, fill_value=0.0)
+    order = list(d.index)[:16]
+    rows = order
+    cells = [[_n(caps[k]), _n(held[k]), f"{held[k] / held.sum():.1%}", _n(grads[k])] for k in order]
+    tab_ax = fig.add_axes([0.06, 0.05, 0.52, 0.36])
+    _table(tab_ax, rows, cells, [W["district"], W["cap"], W["posts"], W["share"], W["grads"]],
+             fontsize=8, first_width=0.24)
+    fig.text(0.06, 0.43, f"{W['first']} {first}", fontsize=9)
+
+    lines = []
+    prices = r.plan.city.get("prices")
+    if prices is None:
+        lines.append(W["none"])
+    else:
+        p = prices[prices.year == first]
+        for row in p.itertuples(index=False):
+            what = W[row.link] + (f" {certificate_label(row.certificate, lang)}" if row.certificate else "")
+            lines.append(f"{what}: {_n(row.price, 2 if row.link == 'budget' else 0)}")
+        lines.append(f"{W['rounds']}: {r.plan.city.get('rounds', 1)}")
+    fig.text(0.62, 0.41, W["prices"], fontsize=9.5, va="top", color="#08306b", wrap=True)
+    for i, line in enumerate(lines[:18]):
+        fig.text(0.62, 0.38 - i * 0.018, line, fontsize=8.5, va="top")
+    _save(pdf, fig)
 
 
 PAGES = (summary_page, certainty_page, wave_page, fan_page, demand_supply_page, gap_page, plan_page, city_page,
