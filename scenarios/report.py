@@ -45,7 +45,7 @@ NO_ACTION_COLOR = "#7f7f7f"
 #: the plans ``Plan.comparison()`` may hold, in the words of the report
 PLAN_NAMES = {"lp": ("优化方案（多年线性规划）", "Optimised plan (multi-year LP)"),
               "myopic": ("逐年优化方案（无前瞻）", "Year-by-year LP (no foresight)"),
-              "rule": ("经验规则方案", "Rule of thumb"), "greedy": ("逐年贪心方案", "Year-by-year greedy")}
+              "rule": ("经验规则方案", "Rule of thumb")}
 PLAN_STYLES = [dict(color="#08519c", ls="-", marker="o"), dict(color="#a50f15", ls="--", marker="s"),
                dict(color="#54278f", ls=":", marker="^"), dict(color="#636363", ls="-.", marker="D")]
 
