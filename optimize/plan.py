@@ -24,7 +24,7 @@ from optimize.model import StaffingModel, create_model, hire_price, objective_we
 from optimize.problem import PlanInputs, PlanParams
 from optimize.rule import rule_plan
 from optimize.solution import assign_key_teachers, assign_solution, solution_values, violations
-from optimize.solve import Infeasible, SolveInfo, solve_model
+from optimize.solve import SolveInfo, solve_hard_first
 
 PLANS = ("rule", "myopic", "lp")
 COMPARISON_COLUMNS = ["plan", "year", "shortfall", "temporary", "hires", "moves", "posts_used", "surplus", "cost",
@@ -160,18 +160,7 @@ def solve_plan(inputs: PlanInputs, params: PlanParams = PlanParams(), baselines:
     ``extra_rows(model)`` adds rows to the built model (a district's share
     of a city's rows, ``optimize.city_plan``); their keys end with a year."""
     timings = {}
-    t0 = time.perf_counter()
-    m = _build(inputs, params, False, extra_rows)
-    build = time.perf_counter() - t0
-    try:
-        info = solve_model(m, params.solver)
-    except Infeasible:
-        hard_seconds = time.perf_counter() - t0 - build
-        t1 = time.perf_counter()
-        m = _build(inputs, params, True, extra_rows)
-        build += time.perf_counter() - t1
-        info = solve_model(m, params.solver)
-        info.seconds += hard_seconds
+    m, info, build = solve_hard_first(lambda elastic: _build(inputs, params, elastic, extra_rows), params.solver)
     t = time.perf_counter()
     frames = assign_solution(m)
     timings["read"] = time.perf_counter() - t

@@ -29,7 +29,7 @@ import pulp
 from optimize.highs import LP_OPTIONS, HighsModel, logging, read_back, solver_log, to_arrays
 from optimize.model import StaffingModel
 
-__all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_model", "solver_log"]
+__all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_hard_first", "solve_model", "solver_log"]
 
 #: the default relative gap (on the decision-dependent objective) at which a plan in whole persons counts as
 #: proven; a scenario sets its own with ``plan.integer_gap``
@@ -200,3 +200,23 @@ def _solve_cbc(m: StaffingModel) -> SolveInfo:
         row.slack, row.pi = con.slack, con.pi
     return SolveInfo("cbc", "Optimal", 0.0, float(pulp.value(prob.objective)) + m.fixed_salary, m.elastic,
                      method="cbc")
+
+
+def solve_hard_first(build, solver: str = "highs"):
+    """Build (``build(elastic)`` -> model) and solve with every limit hard;
+    only when the solver proves no plan meets them all, rebuild with the
+    elastic slacks and solve again. Returns (model, SolveInfo, build
+    seconds); the info's seconds include the failed hard solve."""
+    t0 = time.perf_counter()
+    m = build(False)
+    build_seconds = time.perf_counter() - t0
+    try:
+        return m, solve_model(m, solver), build_seconds
+    except Infeasible:
+        hard = time.perf_counter() - t0 - build_seconds
+    t1 = time.perf_counter()
+    m = build(True)
+    build_seconds += time.perf_counter() - t1
+    info = solve_model(m, solver)
+    info.seconds += hard
+    return m, info, build_seconds

@@ -56,7 +56,6 @@ standard errors over paths.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -72,7 +71,7 @@ from optimize.model import (StaffingModel, _var, cover_keys, create_model, defin
                             define_stock_balance_constraints, define_variables, no_cyclic_gc, teaching)
 from optimize.problem import PlanInputs, PlanParams, lookup
 from optimize.solution import assign_solution, violations
-from optimize.solve import Infeasible, NoPlan, SolveInfo, highs_status, solve_model
+from optimize.solve import NoPlan, SolveInfo, highs_status, solve_hard_first
 
 CELL = ["region", "stage", "subject", "year"]
 FORMS = ("compact", "extensive")
@@ -359,18 +358,8 @@ def solved_model(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
     as ``solve_plan``, hard limits first and elastic only when no plan meets
     them all. Returns the model, how it was solved and the build time (s).
     Raises ``NoPlan`` unless the optimum is proven."""
-    t0 = time.perf_counter()
-    m = create_stochastic_model(inputs, params, demand, form)
-    build = time.perf_counter() - t0
-    try:
-        info = solve_model(m, params.solver)
-    except Infeasible:
-        hard = time.perf_counter() - t0 - build
-        t1 = time.perf_counter()
-        m = create_stochastic_model(inputs, params, demand, form, elastic=True)
-        build += time.perf_counter() - t1
-        info = solve_model(m, params.solver)
-        info.seconds += hard
+    m, info, build = solve_hard_first(
+        lambda elastic: create_stochastic_model(inputs, params, demand, form, elastic=elastic), params.solver)
     info.objective += m.recourse_constant
     if info.lp_objective is not None:
         info.lp_objective += m.recourse_constant

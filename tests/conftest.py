@@ -19,6 +19,16 @@ def tiny_inputs(demand: dict, stock: dict, cap: float, posts: dict, years: list[
     return PlanInputs(d, st, ret, p, c, base_year)
 
 
+def wave_inputs() -> PlanInputs:
+    """Primary needs 12 FTE in 2025-26 and 2 after; junior 2, then 12 from
+    2027; 2 teachers in post in each, cap 14."""
+    years = [2025, 2026, 2027, 2028]
+    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
+    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
+    return tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
+                       posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+
+
 @pytest.fixture
 def simple_params() -> PlanParams:
     return PlanParams(salary=1, hire_cost=10, certificate_premium=0.05, stage_move_cost=1, region_move_cost=1, temporary_cost=5,

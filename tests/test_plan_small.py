@@ -6,16 +6,7 @@ import pytest
 
 from optimize import rule_plan, solve_plan
 from optimize.testing import assert_moves_certified, assert_moves_match_staff, assert_plan_identities
-from conftest import tiny_inputs
-
-
-def wave_inputs():
-    """Primary needs 12 in 2025-26 and 2 after; junior 2, then 12 from 2027; cap 14."""
-    years = [2025, 2026, 2027, 2028]
-    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
-    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
-    return tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
-                       posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
+from conftest import tiny_inputs, wave_inputs
 
 
 def test_single_stage_hires_exactly_the_gap(simple_params):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import tiny_inputs
+from conftest import tiny_inputs, wave_inputs
 from optimize import solve_plan
 from optimize.model import cover_keys, create_model
 from optimize.problem import PlanInputs
@@ -76,15 +76,6 @@ def test_with_cover_the_plan_stops_where_the_cover_cap_takes_over(simple_params)
     assert plan.objective == pytest.approx(553, abs=1e-6)
     assert plan.staff.temporary.sum() == pytest.approx(1.0)   # the mean over the two paths
     assert_plan_identities(plan.staff)
-
-
-def wave_inputs():
-    """Primary needs 12 then 2; junior 2 then 12 (test_plan_small's wave), cap 14."""
-    years = [2025, 2026, 2027, 2028]
-    demand = {("primary", y): v for y, v in zip(years, [12, 12, 2, 2])}
-    demand |= {("junior", y): v for y, v in zip(years, [2, 2, 12, 12])}
-    return tiny_inputs(demand, {("primary", "primary"): 2, ("junior", "junior"): 2}, cap=14,
-                       posts={"primary": 2, "junior": 2}, years=years, base_year=2024)
 
 
 def central_column(inp: PlanInputs) -> np.ndarray:
