@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from forecast.demand import demand
@@ -39,11 +40,24 @@ class DistrictForecast:
     plan_inputs: PlanInputs
 
 
-def district_tables(tables: dict[str, pd.DataFrame], regions: list[str]) -> dict[str, pd.DataFrame]:
-    """The tables cut to one district's areas."""
-    keep = set(regions)
-    return {name: (t[t.region.isin(keep)].reset_index(drop=True) if name in BY_AREA and "region" in t else t)
-            for name, t in tables.items()}
+def split_districts(tables: dict[str, pd.DataFrame], home: pd.Series) -> dict[str, dict[str, pd.DataFrame]]:
+    """Every district's tables (each table cut to the district's areas), cut in one pass
+    over each table: cutting a country's 5-million-row roster once per
+    county took 0.07 s a county, 200 s for 2,850 of them. ``home``: region ->
+    district."""
+    names = sorted(set(home))
+    out = {d: {} for d in names}
+    for name, t in tables.items():
+        if name not in BY_AREA or "region" not in t:
+            for d in names:
+                out[d][name] = t
+            continue
+        code = pd.Categorical(t.region.map(home), categories=names).codes
+        order = np.argsort(code, kind="stable")
+        bounds = np.searchsorted(code[order], np.arange(len(names) + 1))
+        for k, d in enumerate(names):
+            out[d][name] = t.iloc[order[bounds[k]:bounds[k + 1]]].reset_index(drop=True)
+    return out
 
 
 def district_seed(seed: int, district: str, several: bool) -> int:

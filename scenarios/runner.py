@@ -22,7 +22,7 @@ from optimize.city_plan import solve_city
 from optimize.plan import Plan, solve_plan
 from optimize.problem import adjust_cap
 from optimize.solve import solver_log
-from scenarios.district import DistrictForecast, district_plan_params, district_tables, forecast_district
+from scenarios.district import DistrictForecast, district_plan_params, forecast_district, split_districts
 from scenarios.engine import SERIAL, engine
 from scenarios.inputs import district_of
 from scenarios.result import RunResult
@@ -77,8 +77,8 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
         if len(names) == 1:
             forecasts = [forecast_district(s, tables, names[0])]
         else:
-            regions = {d: list(home[home == d].index) for d in names}
-            forecasts = e.map(partial(_forecast_task, s), [(d, district_tables(tables, regions[d])) for d in names])
+            cut = split_districts(tables, home)
+            forecasts = e.map(partial(_forecast_task, s), [(d, cut.pop(d)) for d in names])
         timings["forecast"] = time.perf_counter() - t
         say("staffing plan")
         t = time.perf_counter()
