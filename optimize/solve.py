@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from optimize.highs import LP_OPTIONS, HighsModel, logging, read_back, solver_log, to_arrays
+from optimize.highs import HighsModel, logging, lp_options, read_back, solver_log, to_arrays
 from optimize.model import StaffingModel
 
 __all__ = ["Infeasible", "NoPlan", "SolveInfo", "highs_status", "solve_hard_first", "solve_model", "solver_log"]
@@ -127,7 +127,7 @@ def solve_model(m: StaffingModel, solver: str = "highs") -> SolveInfo:
 def _solve_highs(m: StaffingModel, t0: float) -> SolveInfo:
     hm = to_arrays(m.variables, m.rows, m.objective)
     m.solved = hm
-    h = hm.new_highs(LP_OPTIONS | {"time_limit": float(m.params.time_limit)})
+    h = hm.new_highs(lp_options(len(hm.columns)) | {"time_limit": float(m.params.time_limit)})
     h.run()
     _check(m, "highs", highs_status(h))
     hm.highs = h
@@ -166,7 +166,7 @@ def _fix_integers(hm: HighsModel, x: np.ndarray):
     lower[ints] = upper[ints] = np.round(x[ints])
     from optimize.highs import load
 
-    return load(hm.A, hm.cost, lower, upper, hm.row_lower, hm.row_upper, LP_OPTIONS)
+    return load(hm.A, hm.cost, lower, upper, hm.row_lower, hm.row_upper, lp_options(len(hm.columns)))
 
 
 def _solve_cbc(m: StaffingModel) -> SolveInfo:
