@@ -39,12 +39,14 @@ class Engine:
         ``"tcp://10.0.0.5:8786"``: an existing Dask scheduler; ``"serial"``:
         in this process, one task after another.
     progress : bool
-        Show Dask's progress bar (on a terminal).
+        Show Dask's progress bar when the standard error is a terminal
+        (False: never); a log or a pipe gets no bar, which redraws itself
+        ten times a second.
     """
 
     def __init__(self, scheduler: str | None = None, progress: bool | None = None):
         self.scheduler = scheduler
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = progress is not False and sys.stderr.isatty()
         self._client = None
         self._cluster = None
 
@@ -85,8 +87,10 @@ class Engine:
         from distributed import Client, LocalCluster
 
         if self.scheduler is None:
+            # ":0": no fixed dashboard port to clash with another cluster's (None does not turn the
+            # dashboard off: dask/distributed#8136)
             self._cluster = LocalCluster(n_workers=min(cores(), tasks), threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=40)
+                                         dashboard_address=":0", silence_logs=40)
             self._client = Client(self._cluster)
         else:
             self._client = Client(self.scheduler)

@@ -302,7 +302,7 @@ def test_wait_and_see_gives_the_same_figures_on_dask_as_in_one_process(simple_pa
     p = dataclasses.replace(simple_params, temporary_share_max=0.1, temporary_quality_weight=0.0)
     D = random_paths(inp, 12, seed=7)                # three chunks
     serial = wait_and_see_costs(inp, p, D)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with engine(cluster.scheduler_address, progress=False) as e:
             on_dask = wait_and_see_costs(inp, p, D, map=e.map)
     assert np.array_equal(serial, on_dask)

@@ -127,7 +127,7 @@ def main() -> None:
     # the CLI end to end
     from distributed import LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     figures = {}
     for name, scheduler in (("serial", "serial"), ("dask", cluster.scheduler_address)):
         def cli():
