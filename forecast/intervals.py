@@ -15,12 +15,13 @@ et al. 2018):
   ``|log(path / central)|``): the record says how many path spreads the
   forecast really missed by (a score);
 - scale-adaptive (normalised) conformal prediction: each score is divided
-  by its stage's and lead's scale, a robust two-way model of log scores
-  (weighted medians), each effect shrunk toward the pooled scale by
-  empirical Bayes over the projections (area × origin) behind it, so a
-  stage with a short record borrows the others' scale and one that plainly
-  differs keeps its own; a score's scale is fitted without its own origin,
-  as the next forecast's is fitted without its error;
+  by its stage's and lead's scale, a robust model of log scores (weighted
+  medians): a power of the lead pooled over stages, and each stage's effect
+  shrunk toward the pooled scale by empirical Bayes over the projections
+  (area × origin) behind it, so a stage with a short record borrows the
+  others' scale and one that plainly differs keeps its own; a score's scale
+  is fitted without its own origin, as the next forecast's is fitted
+  without its error;
 - the standardised scores of all stages, leads and areas are pooled into one
   weighted conformal quantile (Barber, Candès, Ramdas and Tibshirani 2023),
   an error's weight falling by ``DECAY`` for each year its actual is older,
@@ -31,6 +32,8 @@ et al. 2018):
   drew them;
 - beyond the record's leads the last scored lead's factor carries on, so the
   bands then grow as the paths' own spread does (births beyond the data);
+  and no year's band is narrower than an earlier year's (a short record's
+  lead effects must not make uncertainty shrink with the lead);
 - every path's deviation from the central line is centred on the median,
   every other path is mirrored (its whole deviation, in every area, stage
   and year, changes sign: errors are scored by size, so the bands are
@@ -149,20 +152,38 @@ def _effects(rest: np.ndarray, weight: np.ndarray, group: np.ndarray, keys: list
 
 def scale_model(logz: np.ndarray, weight: np.ndarray, stage: np.ndarray, lead: np.ndarray, projection: np.ndarray,
                 stages: list[str], leads: list[int]) -> tuple[float, dict, dict]:
-    """A robust two-way model of log scores, ``log z ≈ centre + a[stage] +
-    b[lead]``: weighted medians (``weight``: recency), two sweeps of median
-    polish, each sweep's effects shrunk by empirical Bayes (``_effects``:
-    partial pooling, so a stage with a short record borrows the others'
-    scale). Returns (centre, {stage: a}, {lead: b}); all 0 without scores."""
+    """A robust model of log scores, ``log z ≈ centre + a[stage] + beta ·
+    log(lead)``: scores grow with the lead as a power ``h ** beta``, one
+    slope pooled over stages and areas (``_lead_power``: a record of a few
+    origins cannot support an effect per lead), then the centre and each
+    stage's effect as weighted medians (``weight``: recency), the stages'
+    effects shrunk by empirical Bayes (``_effects``: partial pooling, so a
+    stage with a short record borrows the others' scale). Returns (centre,
+    {stage: a}, {lead: beta · log(lead)}); all 0 without scores."""
     a = {s: 0.0 for s in stages}
     b = {h: 0.0 for h in leads}
     if len(logz) == 0:
         return 0.0, a, b
-    centre = weighted_median(logz, weight)
-    for _ in range(2):
-        a = _effects(logz - centre - np.array([b.get(h, 0.0) for h in lead]), weight, stage, stages, projection)
-        b = _effects(logz - centre - np.array([a.get(x, 0.0) for x in stage]), weight, lead, leads, projection)
+    beta = _lead_power(logz, weight, lead, projection)
+    b = {h: beta * math.log(h) for h in leads}
+    rest = logz - beta * np.log(lead)
+    centre = weighted_median(rest, weight)
+    a = _effects(rest - centre, weight, stage, stages, projection)
     return centre, a, b
+
+
+def _lead_power(logz: np.ndarray, weight: np.ndarray, lead: np.ndarray, projection: np.ndarray) -> float:
+    """How scores grow with the lead, as a power ``h ** beta``: the weighted
+    median, over the projections scored at lead 1 and a later lead h, of
+    ``(log z_h − log z_1) / log h`` — within one projection, so its own
+    level cancels (0 without such pairs)."""
+    first = {p: z for p, z, h in zip(projection, logz, lead) if h == 1}
+    later = [((z - first[p]) / math.log(h), w) for p, z, h, w in zip(projection, logz, lead, weight)
+             if h > 1 and p in first]
+    if not later:
+        return 0.0
+    slopes, w = np.array(later).T
+    return weighted_median(slopes, w)
 
 
 def scaled_factors(e: pd.DataFrame, stages: list[str], leads: list[int], decay: float = DECAY) -> pd.DataFrame:
@@ -279,6 +300,9 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     # monotone map of |deviation|: the paths' 80% spread to k80 of it, their 95% spread to k95 of it
     t80 = k80[None] * s80
     t95 = np.maximum(np.where(np.isfinite(k95)[None], k95[None] * s95, k80[None] * s95), t80)
+    # uncertainty about a stage total does not shrink with the lead: a short record's lead effects
+    # (``scale_model``) must not make a later year's band narrower than an earlier one's
+    t80, t95 = np.maximum.accumulate(t80, axis=2), np.maximum.accumulate(t95, axis=2)
     a = np.abs(D)
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = np.where(s80 > 0, a * t80 / s80, 0.0)
