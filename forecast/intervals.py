@@ -173,17 +173,18 @@ def scale_model(logz: np.ndarray, weight: np.ndarray, stage: np.ndarray, lead: n
 
 
 def _lead_power(logz: np.ndarray, weight: np.ndarray, lead: np.ndarray, projection: np.ndarray) -> float:
-    """How scores grow with the lead, as a power ``h ** beta``: the weighted
-    median, over the projections scored at lead 1 and a later lead h, of
-    ``(log z_h − log z_1) / log h`` — within one projection, so its own
-    level cancels (0 without such pairs)."""
-    first = {p: z for p, z, h in zip(projection, logz, lead) if h == 1}
-    later = [((z - first[p]) / math.log(h), w) for p, z, h, w in zip(projection, logz, lead, weight)
-             if h > 1 and p in first]
-    if not later:
+    """How scores grow with the lead, as a power ``h ** beta``: the
+    least-squares slope of each lead's weighted median log score on log
+    lead, each lead weighing the projections scored there. Medians, since
+    the log of a near-zero error is far below the rest (0 with one lead)."""
+    hs = np.unique(lead)
+    if len(hs) < 2:
         return 0.0
-    slopes, w = np.array(later).T
-    return weighted_median(slopes, w)
+    x = np.log(hs.astype(float))
+    y = np.array([weighted_median(logz[lead == h], weight[lead == h]) for h in hs])
+    n = np.array([len(np.unique(projection[lead == h])) for h in hs], float)
+    xm = np.sum(n * x) / n.sum()
+    return float(np.sum(n * (x - xm) * (y - np.sum(n * y) / n.sum())) / np.sum(n * (x - xm) ** 2))
 
 
 def scaled_factors(e: pd.DataFrame, stages: list[str], leads: list[int], decay: float = DECAY) -> pd.DataFrame:
