@@ -217,15 +217,17 @@ def scaled_factors(e: pd.DataFrame, stages: list[str], leads: list[int], decay: 
     out = []
     for col, level in zip(("z80", "z95"), LEVELS):
         logz = np.log(np.maximum(e[col].to_numpy(float), 1e-12))
+        full = scale_model(logz, weight, stage, lead, proj_id, stages, leads)
         u = np.empty(len(e))
         for o in np.unique(origin):
             mine = origin == o
+            # a record of one origin has no other to fit the scale on: its own fit stands in
             c, a, b = scale_model(logz[~mine], weight[~mine], stage[~mine], lead[~mine], proj_id[~mine], stages,
-                                  leads)
+                                  leads) if (~mine).any() else full
             u[mine] = logz[mine] - c - np.array([a.get(s, 0.0) for s in stage[mine]]) - np.array(
                 [b.get(h, 0.0) for h in lead[mine]])
         q = weighted_conformal_quantile(np.exp(u), weight, level)
-        c, a, b = scale_model(logz, weight, stage, lead, proj_id, stages, leads)
+        c, a, b = full
         out.append({(s, h): q * float(np.exp(c + a[s] + b[h])) for s in stages for h in leads})
     rows = [(s, h, len(e), int(((stage == s) & (lead == h)).sum()), out[0][s, h], out[1][s, h])
             for s in stages for h in leads]
