@@ -107,10 +107,12 @@ class EnrolmentForecast:
         g = self.by_grade
         return g[g.year >= from_year][["region", "grade", "year", "students"]]
 
-    def interval_errors(self) -> dict:
+    def interval_errors(self, col: str = "n") -> dict:
         """{stage: {lead: errors}}: how many earlier errors each stage's
-        interval rests on, lead by lead (for the manifest)."""
-        return {} if self.intervals is None else rests_on(self.intervals)
+        interval rests on, lead by lead (for the manifest): every stage's,
+        pooled into its quantile, or (``col="n_own"``) the stage's own,
+        which set its scale."""
+        return {} if self.intervals is None else rests_on(self.intervals, col)
 
 
 def project_enrolment(enrolment: pd.DataFrame, births: pd.DataFrame, gm: GradeMap,

@@ -13,28 +13,34 @@ et al. 2018):
 - each earlier error ``|log(actual / forecast)|`` is divided by the paths'
   spread at its area, stage and lead (their 80% or 95% quantile of
   ``|log(path / central)|``): the record says how many path spreads the
-  forecast really missed by;
-- a stage's factor at a lead is the conformal quantile of those scores (the
-  ⌈level · (n + 1)⌉-th smallest of n), pooled over areas: from the stage's
-  own errors at that lead when it has ``N_CELL``; else from all stages, one
-  score per projection (an area's stage from one origin: its largest score
-  over the leads, since one projection's errors are one draw, not several),
-  each divided by its stage's scale and the result multiplied by this
-  stage's (partial pooling: a stage's scale, its median log score against
-  all, is shrunk toward the pooled one as ``n / (n + SCALE_PRIOR)``); with
-  fewer than ``N_MIN`` projections the paths stand as the model drew them;
-- a factor above 1 applies at once; one below 1 (the paths are wider than
-  the errors) is shrunk toward 1 as ``m / (m + PRIOR)`` in logs, so that a
-  short record narrows the bands only as it grows: understating the
-  uncertainty costs a plan more than overstating it;
+  forecast really missed by (a score);
+- scale-adaptive (normalised) conformal prediction: each score is divided
+  by its stage's and lead's scale, a robust model of log scores (weighted
+  medians): a power of the lead pooled over stages, and each stage's effect
+  shrunk toward the pooled scale by empirical Bayes over the projections
+  (area × origin) behind it, so a stage with a short record borrows the
+  others' scale and one that plainly differs keeps its own; a score's scale
+  is fitted without its own origin, as the next forecast's is fitted
+  without its error;
+- the standardised scores of all stages, leads and areas are pooled into one
+  weighted conformal quantile (Barber, Candès, Ramdas and Tibshirani 2023),
+  an error's weight falling by ``DECAY`` for each year its actual is older,
+  so the record describes the model as it is now; a stage's factor at a
+  lead is that quantile times its own scale: a stage with small, steady
+  errors gets a narrow band, a stage whose errors grow widens as they do;
+  with fewer than ``N_MIN`` projections scored the paths stand as the model
+  drew them;
 - beyond the record's leads the last scored lead's factor carries on, so the
   bands then grow as the paths' own spread does (births beyond the data);
+  and no year's band is narrower than an earlier year's (a short record's
+  lead effects must not make uncertainty shrink with the lead);
 - every path's deviation from the central line is centred on the median,
   every other path is mirrored (its whole deviation, in every area, stage
   and year, changes sign: errors are scored by size, so the bands are
   symmetric about the central line) and rescaled by a monotone map that
   takes the paths' 80% and 95% spreads to the calibrated ones (the 95%
-  factor needs 19 scores; with fewer the 80% factor scales the whole path).
+  factor needs scores of weight 19; with less the 80% factor scales the
+  whole path).
   A monotone map keeps each path's ranks across years, so its correlation
   over time survives.
 
@@ -50,15 +56,12 @@ import pandas as pd
 
 from forecast.projection import Projection
 
-#: errors a stage and lead need to set their own interval
-N_CELL = 10
 #: the fewest projections an 80% conformal quantile exists for: ⌈0.8 (n + 1)⌉ ≤ n
 N_MIN = 4
-#: a record narrows the paths' own spread only as it grows: its factor's log
-#: counts its scores against this many at no change (widening counts at once)
-PRIOR = 4
-#: a stage's own scale counts its projections against this many at the pooled scale
-SCALE_PRIOR = 4
+#: the variance of log |Z| for a standard normal Z (π²/8): the noise of one log score
+LOG_ABS_NORMAL_VAR = math.pi ** 2 / 8
+#: an error's weight in the record falls by this factor for each year its actual is older
+DECAY = 0.8
 LEVELS = (0.8, 0.95)
 #: leads the record scores (``forecast.combine.TRACK_LEADS``); beyond them
 #: the calibrated width grows as the paths' own spread does
@@ -87,79 +90,168 @@ def combined_errors(track: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _projection_scores(errors: pd.DataFrame) -> pd.DataFrame:
-    """One score per projection (an area's stage from one origin): its
-    largest score over the leads. A projection's errors keep their sign from
-    lead to lead, so they are one draw, not several."""
-    return errors.groupby(["region", "stage", "origin"], as_index=False)[["z80", "z95"]].max()
+def weighted_conformal_quantile(scores: np.ndarray, weights: np.ndarray, level: float) -> float:
+    """The level-quantile of the scores with weights, the next forecast's
+    own (unknown) score counting 1 at +∞ (Barber, Candès, Ramdas and
+    Tibshirani 2023, non-exchangeable conformal prediction): the smallest
+    score whose weight below it, with its own, reaches ``level`` of the total
+    weight plus 1; nan when the scores' weight is too small for the level.
+    With every weight 1 this is ``conformal_quantile``."""
+    s, w = np.asarray(scores, float), np.asarray(weights, float)
+    order = np.argsort(s, kind="stable")
+    s, w = s[order], w[order]
+    cum = np.cumsum(w) / (w.sum() + 1.0)
+    hit = np.nonzero(cum >= level - 1e-9)[0]
+    return float(s[hit[0]]) if len(hit) else np.nan
 
 
-def stage_scales(units: pd.DataFrame, stages: list[str], col: str = "z80", prior: float | None = None) -> dict:
-    """Each stage's error scale relative to all stages: the difference of
-    median log scores, shrunk toward none as ``n / (n + prior)`` for a stage
-    with ``n`` projections scored (partial pooling)."""
-    prior = SCALE_PRIOR if prior is None else prior
-    logz = np.log(np.maximum(units[col].to_numpy(float), 1e-12))
-    centre = np.median(logz) if len(logz) else 0.0
-    out = {}
-    for stage in stages:
-        own = logz[(units.stage == stage).to_numpy()]
-        n = len(own)
-        out[stage] = float(np.exp(n / (n + prior) * (np.median(own) - centre))) if n else 1.0
-    return out
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted median (the smallest value with half the weight at or
+    below it); nan for no values."""
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    if len(v) == 0 or w.sum() <= 0:
+        return np.nan
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    return float(v[np.nonzero(np.cumsum(w) >= 0.5 * w.sum() - 1e-12)[0][0]])
 
 
-def _factor(errors: pd.DataFrame, units: pd.DataFrame, scales: dict, stage: str, lead: int, prior: float
-            ) -> tuple[str, int, float, float]:
-    """Where a stage's interval at ``lead`` comes from, how many errors it
-    rests on, and the factors (80%, 95%) on the paths' own spread.
-
-    The factor is the conformal quantile of the record's errors in path
-    spreads: of the stage's errors at that lead (pooled over regions) when
-    there are ``N_CELL``, else of every projection's score divided by its
-    stage's scale, times this stage's scale (``scales``: 80% and 95%). A
-    factor above 1 is taken as it is; one below 1 (the record says the paths
-    are too wide) has its log shrunk as ``m / (m + prior)`` for ``m``
-    scores, so a short record widens the paths at once but narrows them only
-    as it grows. The 95% factor is nan where the scores are too few for it.
-    """
-    cell = errors[(errors.stage == stage) & (errors.lead == lead)]
-    if len(cell) >= N_CELL:
-        m, n, pool = len(cell), len(cell), "stage and lead"
-        k80, k95 = conformal_quantile(cell.z80, LEVELS[0]), conformal_quantile(cell.z95, LEVELS[1])
-    elif len(units) >= N_MIN:
-        m, n, pool = len(units), len(errors), "all stages, scaled to the stage"
-        s80, s95 = scales
-        k80 = conformal_quantile(units.z80 / units.stage.map(s80), LEVELS[0]) * s80[stage]
-        k95 = conformal_quantile(units.z95 / units.stage.map(s95), LEVELS[1]) * s95[stage]
+def _effects(rest: np.ndarray, weight: np.ndarray, group: np.ndarray, keys: list, projection: np.ndarray) -> dict:
+    """Each group's effect on log scores, shrunk toward none by empirical
+    Bayes (James–Stein, as in random-effects meta-analysis): a group's
+    weighted median ``d`` counts ``τ² / (τ² + σ² / n)``, with ``n`` its
+    projections (area × origin: one projection's errors are one draw, not
+    several), ``σ²`` the noise of one projection's log score and ``τ²`` the
+    spread of the groups' effects beyond what that noise explains. Groups
+    that plainly differ keep their own scale; groups that differ by no more
+    than noise share one."""
+    raw, n, within = {}, {}, []
+    for key in keys:
+        m = group == key
+        if not m.any():
+            continue
+        raw[key] = weighted_median(rest[m], weight[m])
+        ids, inverse = np.unique(projection[m], return_inverse=True)
+        n[key] = len(ids)
+        within.append(np.bincount(inverse, rest[m]) / np.bincount(inverse) - raw[key])
+    if len(raw) < 2:
+        return {key: 0.0 for key in keys}
+    # the noise of one projection's log score: the spread of projection means about their group's effect
+    # (robust); where a group holds fewer than 3 projections and shows no spread of its own, that of the
+    # log size of one normal error, π²/8
+    if min(n.values()) >= 3:
+        sigma2 = (1.4826 * np.median(np.abs(np.concatenate(within)))) ** 2
     else:
-        return "model", 0, 1.0, np.nan
-    w = m / (m + prior)
+        sigma2 = LOG_ABS_NORMAL_VAR
+    d = np.array(list(raw.values()))
+    noise = np.array([sigma2 / n[key] for key in raw])
+    tau2 = max(float(np.var(d, ddof=1) - np.mean(noise)), 0.0)
+    return {key: (tau2 / (tau2 + sigma2 / n[key]) * raw[key] if key in raw and tau2 + sigma2 > 0 else 0.0)
+            for key in keys}
 
-    def shrink(k: float) -> float:
-        if not np.isfinite(k):
-            return np.nan
-        return float(k) if k >= 1 else float(np.exp(w * np.log(max(k, 1e-12))))
-    return pool, n, shrink(k80), shrink(k95)
+
+def scale_model(logz: np.ndarray, weight: np.ndarray, stage: np.ndarray, lead: np.ndarray, projection: np.ndarray,
+                stages: list[str], leads: list[int]) -> tuple[float, dict, dict]:
+    """A robust model of log scores, ``log z ≈ centre + a[stage] + beta ·
+    log(lead)``: scores grow with the lead as a power ``h ** beta``, one
+    slope pooled over stages and areas (``_lead_power``: a record of a few
+    origins cannot support an effect per lead), then the centre and each
+    stage's effect as weighted medians (``weight``: recency), the stages'
+    effects shrunk by empirical Bayes (``_effects``: partial pooling, so a
+    stage with a short record borrows the others' scale). Returns (centre,
+    {stage: a}, {lead: beta · log(lead)}); all 0 without scores."""
+    a = {s: 0.0 for s in stages}
+    b = {h: 0.0 for h in leads}
+    if len(logz) == 0:
+        return 0.0, a, b
+    beta = _lead_power(logz, weight, lead, projection)
+    b = {h: beta * math.log(h) for h in leads}
+    rest = logz - beta * np.log(lead)
+    centre = weighted_median(rest, weight)
+    a = _effects(rest - centre, weight, stage, stages, projection)
+    return centre, a, b
+
+
+def _lead_power(logz: np.ndarray, weight: np.ndarray, lead: np.ndarray, projection: np.ndarray) -> float:
+    """How scores grow with the lead, as a power ``h ** beta``: the
+    least-squares slope of each lead's weighted median log score on log
+    lead, each lead weighing the projections scored there. Medians, since
+    the log of a near-zero error is far below the rest (0 with one lead)."""
+    hs = np.unique(lead)
+    if len(hs) < 2:
+        return 0.0
+    x = np.log(hs.astype(float))
+    y = np.array([weighted_median(logz[lead == h], weight[lead == h]) for h in hs])
+    n = np.array([len(np.unique(projection[lead == h])) for h in hs], float)
+    xm = np.sum(n * x) / n.sum()
+    return float(np.sum(n * (x - xm) * (y - np.sum(n * y) / n.sum())) / np.sum(n * (x - xm) ** 2))
+
+
+def scaled_factors(e: pd.DataFrame, stages: list[str], leads: list[int], decay: float = DECAY) -> pd.DataFrame:
+    """Per stage and lead, the factors (80%, 95%) on the paths' own spread:
+    scale-adaptive (normalised) conformal quantiles of the record's scores.
+
+    ``e`` has region, stage, origin, lead, age (years between the error's
+    actual year and the origin now) and z80, z95 (each error in path
+    spreads at its area, stage and lead). Each score's weight is ``decay **
+    age``, so the record describes the model as it is now (Barber et al.
+    2023). A score is divided by its stage's and lead's scale
+    (``scale_model``), fitted without its own origin — as the next
+    forecast's scale is fitted without its error — and the standardised
+    scores of every stage and lead are pooled into one weighted conformal
+    quantile; a stage's factor at a lead is that quantile times its scale
+    fitted on the whole record. So a stage with small, steady errors gets a
+    narrow band, a stage whose errors grow widens as they do, and a stage
+    with a short record borrows the others' scale.
+
+    Returns columns stage, lead, n (errors in the pool), n_own (the stage's
+    own at that lead), k80, k95 (nan where the weight is too small for the
+    level); empty when fewer than ``N_MIN`` projections are scored.
+    """
+    cols = ["stage", "lead", "n", "n_own", "k80", "k95"]
+    proj_id = pd.MultiIndex.from_frame(e[["region", "stage", "origin"]]).factorize()[0] if len(e) else np.zeros(0, int)
+    if len(np.unique(proj_id)) < N_MIN:
+        return pd.DataFrame(columns=cols)
+    weight = decay ** e.age.to_numpy(float)
+    stage, lead, origin = e.stage.to_numpy(), e.lead.to_numpy(int), e.origin.to_numpy(int)
+    out = []
+    for col, level in zip(("z80", "z95"), LEVELS):
+        logz = np.log(np.maximum(e[col].to_numpy(float), 1e-12))
+        full = scale_model(logz, weight, stage, lead, proj_id, stages, leads)
+        u = np.empty(len(e))
+        for o in np.unique(origin):
+            mine = origin == o
+            # a record of one origin has no other to fit the scale on: its own fit stands in
+            c, a, b = scale_model(logz[~mine], weight[~mine], stage[~mine], lead[~mine], proj_id[~mine], stages,
+                                  leads) if (~mine).any() else full
+            u[mine] = logz[mine] - c - np.array([a.get(s, 0.0) for s in stage[mine]]) - np.array(
+                [b.get(h, 0.0) for h in lead[mine]])
+        q = weighted_conformal_quantile(np.exp(u), weight, level)
+        c, a, b = full
+        out.append({(s, h): q * float(np.exp(c + a[s] + b[h])) for s in stages for h in leads})
+    rows = [(s, h, len(e), int(((stage == s) & (lead == h)).sum()), out[0][s, h], out[1][s, h])
+            for s in stages for h in leads]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_leads: int = RECORD_LEADS,
-              prior: float | None = None) -> tuple[Projection, pd.DataFrame]:
+              decay: float | None = None) -> tuple[Projection, pd.DataFrame]:
     """Rescale the projection's paths so that their spread matches the
     track record's errors (see the module docstring).
 
     Returns the calibrated projection and a table per stage and lead: n (the
-    errors the interval rests on), pool ("stage and lead", "all stages,
-    scaled to the stage" or "model": the paths as drawn), k80 and k95 (the
-    factors applied to the paths' 80% and 95% spread) and half80, half95
-    (the calibrated half-widths on logs, median over areas).
+    errors the interval rests on: every stage's, pooled), n_own (the stage's
+    own at that lead, which set its scale with the others'), pool ("record",
+    or "model": the paths as drawn), k80 and k95 (the factors applied to the
+    paths' 80% and 95% spread) and half80, half95 (the calibrated
+    half-widths on logs, median over areas).
     """
-    prior = PRIOR if prior is None else prior
     Y = proj.stage_paths()
+    origin_now = int(proj.hist_years[-1])
     stages, H, P = proj.stages, len(proj.years), Y.shape[0] - 1
-    cols = ["stage", "lead", "n", "pool", "k80", "k95", "half80", "half95"]
+    cols = ["stage", "lead", "n", "n_own", "pool", "k80", "k95", "half80", "half95"]
     if P < 1:
-        rows = [(s, h, 0, "model", np.nan, np.nan, 0.0, 0.0) for s in stages for h in range(1, H + 1)]
+        rows = [(s, h, 0, 0, "model", np.nan, np.nan, 0.0, 0.0) for s in stages for h in range(1, H + 1)]
         return proj, pd.DataFrame(rows, columns=cols)
     C = Y[0]
     ok = np.isfinite(C) & (C > 0)
@@ -188,9 +280,10 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     with np.errstate(divide="ignore", invalid="ignore"):
         e = e.assign(z80=err / s80[ri, si, li], z95=err / s95[ri, si, li])
     e = e[np.isfinite(e.z80) & np.isfinite(e.z95)]
-    units = _projection_scores(e)
-    every = sorted(set(stages) | set(units.stage))
-    scales = (stage_scales(units, every, "z80"), stage_scales(units, every, "z95"))
+    e = e.assign(age=np.maximum(origin_now - (e.origin.to_numpy(int) + e.lead.to_numpy(int)), 0))
+    scored = min(H, record_leads)
+    table = scaled_factors(e, stages, list(range(1, scored + 1)), decay=DECAY if decay is None else decay)
+    table = table.set_index(["stage", "lead"])
 
     S = len(stages)
     k80, k95 = np.ones((S, H)), np.full((S, H), np.nan)
@@ -199,13 +292,20 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
         for h in range(1, H + 1):
             # beyond the record's leads the last scored lead's factor carries on: the width then
             # grows as the paths' own spread does (births beyond the data, ratios drifting)
-            pool, n, f80, f95 = _factor(e, units, scales, stage, min(h, record_leads), prior)
-            k80[k, h - 1], k95[k, h - 1] = f80, f95
-            rows.append([stage, h, n, pool, f80, f95])
+            key = (stage, min(h, scored))
+            if key in table.index and np.isfinite(table.k80[key]):
+                r = table.loc[key]
+                k80[k, h - 1], k95[k, h - 1] = float(r.k80), float(r.k95)
+                rows.append([stage, h, int(r.n), int(r.n_own), "record", float(r.k80), float(r.k95)])
+            else:
+                rows.append([stage, h, 0, 0, "model", 1.0, np.nan])
 
     # monotone map of |deviation|: the paths' 80% spread to k80 of it, their 95% spread to k95 of it
     t80 = k80[None] * s80
     t95 = np.maximum(np.where(np.isfinite(k95)[None], k95[None] * s95, k80[None] * s95), t80)
+    # uncertainty about a stage total does not shrink with the lead: a short record's lead effects
+    # (``scale_model``) must not make a later year's band narrower than an earlier one's
+    t80, t95 = np.maximum.accumulate(t80, axis=2), np.maximum.accumulate(t95, axis=2)
     a = np.abs(D)
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = np.where(s80 > 0, a * t80 / s80, 0.0)
@@ -213,7 +313,7 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
         outer = np.where(s95 > 0, a * t95 / s95, 0.0)
     a_new = np.where(a <= s80, inner, np.where(a <= s95, middle, outer))
     # paths the model drew without spread, and no record to scale: they stay without spread
-    no_record = np.array([r[3] == "model" for r in rows]).reshape(S, H)
+    no_record = np.array([r[4] == "model" for r in rows]).reshape(S, H)
     a_new = np.where(flat[None] & no_record[None, None], 0.0, a_new)
     t80 = np.where(flat & no_record[None], 0.0, t80)
     t95 = np.where(flat & no_record[None], 0.0, t95)
@@ -225,7 +325,8 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     return proj.with_stage_paths(np.concatenate([C[None], new], axis=0)), pd.DataFrame(rows, columns=cols)
 
 
-def rests_on(table: pd.DataFrame) -> dict:
+def rests_on(table: pd.DataFrame, col: str = "n") -> dict:
     """{stage: {lead: n}}: the number of earlier errors each interval of a
-    ``calibrate`` table rests on."""
-    return {s: {int(h): int(n) for h, n in zip(d.lead, d.n)} for s, d in table.groupby("stage", sort=False)}
+    ``calibrate`` table rests on (``col="n"``: every stage's, pooled into its
+    quantile; ``"n_own"``: the stage's own at that lead)."""
+    return {s: {int(h): int(n) for h, n in zip(d.lead, d[col])} for s, d in table.groupby("stage", sort=False)}

@@ -99,7 +99,8 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
                        tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
                        forecast_record={"weights_by_area": {k: v for fc in forecasts
                                                             for k, v in fc.enrolment.region_weights.items()},
-                                        "interval_errors": first.interval_errors()},
+                                        "interval_errors": first.interval_errors(),
+                                        "interval_errors_own": first.interval_errors("n_own")},
                        plan_units=len(names), plan_inputs=forecasts[0].plan_inputs if len(names) == 1 else None)
     result.peaks = peak_table(result.stage_totals(), gm)
     if plan_params.stochastic:
