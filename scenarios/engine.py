@@ -56,7 +56,9 @@ class Engine:
         if self.scheduler == SERIAL or len(items) < 2 or (self.scheduler is None and cores() < 2):
             return [fn(x) for x in items]
         client = self._connect(len(items))
-        futures = client.map(fn, items, pure=False)
+        # the items go to the workers directly, not inside the task graph through the scheduler
+        # (a country's district tables made a 303 MiB graph, and Dask warned)
+        futures = client.map(fn, client.scatter(items, hash=False), pure=False)
         if self.progress:
             from distributed import progress
 
