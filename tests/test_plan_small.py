@@ -198,6 +198,35 @@ def test_integer_mode_reports_the_bound_its_plan_is_proven_against(simple_params
     assert plan.staff.surplus.sum() == pytest.approx(0.6)
 
 
+def test_integer_mode_proves_its_plan_against_whole_limits(simple_params):
+    """10 junior humanities teachers for a demand of 8, junior science needs
+    2.5 and has nobody; retraining (cost 1) at most 15% of the 10, 1.5
+    teachers, which is 1 whole one. The LP with the limit at 1.5 retrains
+    1.5 and hires 1 (1.5 + 11 + 0.5 surplus x 100 = 62.5); with the limit at
+    1 it retrains 1 and hires 1.5 (1 + 16.5 + 100 = 117.5), which is the LP
+    relaxation of the same plans in whole persons and so the bound to prove
+    against. Whole: retrain 1 and hire 2 (1 + 22 + 1.5 surplus x 100 = 173).
+    The 10 base-year salaries (10) are added to each."""
+    from dataclasses import replace
+
+    from optimize.problem import PlanInputs
+
+    d = pd.DataFrame([("r", "junior", "humanities", 2025, 8.0), ("r", "junior", "science", 2025, 2.5)],
+                     columns=["region", "stage", "subject", "year", "demand"])
+    st = pd.DataFrame([("r", "junior", "humanities", "junior", 10.0)],
+                      columns=["region", "stage", "subject", "certificate", "headcount"])
+    ret = st.drop(columns="headcount").assign(year=2025, rate=1.0, weight=10.0)
+    inp = PlanInputs(d, st, ret, pd.DataFrame({"region": ["r"], "stage": ["junior"], "posts": [10.0]}),
+                     pd.DataFrame({"region": ["r"], "year": [2025], "cap": [20.0]}), 2024)
+    params = replace(simple_params, integer=True, retraining=[
+        {"stage": "junior", "from": "humanities", "to": "science", "cost": 1.0, "share": 0.15}])
+    plan = solve_plan(inp, params, baselines=False, value_posts=False)
+    assert plan.info.lp_objective == pytest.approx(127.5)
+    assert plan.info.objective == pytest.approx(183)
+    assert plan.moves[plan.moves.kind == "retraining"].teachers.sum() == pytest.approx(1)
+    assert plan.hires.teachers.sum() == pytest.approx(2)
+
+
 def test_each_integer_column_gets_its_own_plan_year():
     """The rolling horizon fixes a year's whole numbers in that year's
     window: each column's year, read from the rows that hold it, is the
