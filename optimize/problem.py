@@ -126,12 +126,13 @@ class PlanParams:
             "(not set: no retraining)")
     budget: float | None = setting(kind=NUMBER, lo=0, hi=1e13, unit="yuan per year",
                                    doc="salaries, hires, moves and cover (not set: no budget)")
-    integer: bool = setting(False, doc="hires and moves in whole persons (a MIP)")
+    integer: bool = setting(False, doc="hires, moves, retraining and rotation in whole persons (a MIP; temporary "
+                                       "cover stays in FTE)")
     integer_gap: float = setting(0.005, lo=1e-6, hi=0.5, unit="share of the decision-dependent objective",
                                  only_with={"integer": (True,)},
                                  doc="a plan in whole persons is accepted when it is proven within this share of "
                                      "the best one, on the part of the objective the decisions can change (the "
-                                     "base-year staff's salaries left out)")
+                                     "base-year staff's salaries in every plan year left out)")
     time_limit: float = setting(120.0, lo=1, hi=86_400, unit="seconds", doc="solver time limit")
     solver: str = setting("highs", choices=("highs", "cbc"), doc="HiGHS (default) or CBC")
     hiring_certificates: str = setting("any", choices=HIRING_RULES,

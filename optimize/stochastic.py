@@ -363,6 +363,8 @@ def solved_model(inputs: PlanInputs, params: PlanParams, demand: np.ndarray,
     info.objective += m.recourse_constant
     if info.lp_objective is not None:
         info.lp_objective += m.recourse_constant
+    if info.bound is not None:
+        info.bound += m.recourse_constant
     return m, info, build
 
 

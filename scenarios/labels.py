@@ -142,7 +142,7 @@ SETTING_ZH = {
     "plan.new_hire_attrition": "新招聘教师年流失率", "plan.mentor_ratio": "每名有经验在编教师每年可带新教师数（导师带教）",
     "plan.graduate_supply": "全区每年可招聘毕业生，按资格（人/年）",
     "plan.region_move_share": "每年跨片区交流上限（占有经验教师比例）",
-    "plan.budget": "年度预算：工资、招聘、调动与代课（元/年；未设置为不限）", "plan.integer": "招聘与调动取整数（人）",
+    "plan.budget": "年度预算：工资、招聘、调动与代课（元/年；未设置为不限）", "plan.integer": "招聘、调动、转岗与轮岗取整数（人；代课仍按全时当量）",
     "plan.time_limit": "求解时间上限（秒）", "plan.solver": "求解器（HiGHS/CBC）",
     "plan.hiring_certificates": "招聘的教师资格（任意有效/本学段/更高学段）",
     "plan.key_share_floor": "各片区骨干教师占有经验在编教师比例下限（通过交流满足；未设置为无）",

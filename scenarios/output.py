@@ -43,7 +43,11 @@ def manifest(result: RunResult, lang: str) -> dict:
         "language": lang,
         "solver": {"name": info.solver, "status": info.status, "objective": info.objective,
                    "limits_relaxed": info.relaxed,
-                   "build_seconds": round(result.plan.build_seconds, 3), "solve_seconds": round(info.seconds, 3)},
+                   "build_seconds": round(result.plan.build_seconds, 3), "solve_seconds": round(info.seconds, 3),
+                   # integer mode: how the plan in whole persons was found and what it is proven against
+                   **({} if info.lp_objective is None else {
+                       "integer_method": info.method, "lp_objective": info.lp_objective,
+                       "lower_bound": info.bound, "proven_gap": info.proven})},
         "violations": int(len(result.plan.violations)),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
         # planning units (districts) solved, and rounds of city coordination (1: none needed, or one joint LP)

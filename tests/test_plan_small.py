@@ -143,3 +143,102 @@ def test_integer_mode_on_a_hand_case_hires_whole_teachers(simple_params):
     assert plan.staff.surplus.sum() == pytest.approx(0.6)
     assert plan.staff.shortfall.sum() == pytest.approx(0)
     assert plan.info.proven <= simple_params.integer_gap
+
+
+def _two_stages_under_a_cap():
+    """Primary needs 5.4 FTE and junior 4.3, one teacher in post in each and
+    no temporary cover; the cap of 10 posts leaves room for 8 hires."""
+    return tiny_inputs({("primary", 2025): 5.4, ("junior", 2025): 4.3},
+                       {("primary", "primary"): 1, ("junior", "junior"): 1}, cap=10,
+                       posts={"primary": 1, "junior": 1}, years=[2025], base_year=2024)
+
+
+def test_rolling_horizon_finds_the_whole_plan_that_rounding_misses(simple_params):
+    """The LP hires 4.4 + 3.3 = 7.7 (7.7 x (salary 1 + hiring 10) = 84.7).
+    Rounding each stage's hires (4 + 3) leaves 0.4 + 0.3 short: 7 x 11 +
+    700 = 777. The cap allows 8: 5 + 3 leave 0.6 surplus in primary and 0.3
+    short in junior (8 x 11 + 60 + 300 = 448); 4 + 4 leave 0.4 short and 0.7
+    surplus (88 + 400 + 70 = 558). With one plan year the rolling horizon's
+    one window is the whole MIP: it finds 448."""
+    import time
+    from dataclasses import replace
+
+    from optimize.highs import LP_OPTIONS, to_arrays
+    from optimize.model import create_model
+    from optimize.rounding import rolling_horizon, round_years
+
+    m = create_model(_two_stages_under_a_cap(), replace(simple_params, integer=True))
+    hm = to_arrays(m.variables, m.rows, m.objective)
+    h = hm.new_highs(LP_OPTIONS)
+    h.run()
+    assert h.getObjectiveValue() == pytest.approx(84.7)
+    deadline = time.perf_counter() + 30
+    x, z = rolling_horizon(m, hm, 1e-6, deadline)
+    assert z == pytest.approx(448)
+    hired = {k[1]: 0.0 for k in m.hires}
+    for k, v in m.hires.items():
+        hired[k[1]] += x[v.index]
+    assert hired == pytest.approx({"primary": 5, "junior": 3})
+    assert round_years(m, hm, h, deadline)[1] == pytest.approx(777)
+
+
+def test_integer_mode_reports_the_bound_its_plan_is_proven_against(simple_params):
+    """The case above through solve_plan: the plan found (448, +2 for the two
+    base-year teachers' salaries) is 81% above the LP (84.7), so branch and
+    bound proves it optimal, against a bound of 450 itself."""
+    from dataclasses import replace
+
+    plan = solve_plan(_two_stages_under_a_cap(), replace(simple_params, integer=True), baselines=False,
+                      value_posts=False)
+    assert plan.info.objective == pytest.approx(450)
+    assert plan.info.lp_objective == pytest.approx(86.7)
+    assert plan.info.method == "branch and bound"
+    assert plan.info.bound == pytest.approx(450, rel=simple_params.integer_gap)
+    assert plan.staff.shortfall.sum() == pytest.approx(0.3)
+    assert plan.staff.surplus.sum() == pytest.approx(0.6)
+
+
+def test_integer_mode_proves_its_plan_against_whole_limits(simple_params):
+    """10 junior humanities teachers for a demand of 8, junior science needs
+    2.5 and has nobody; retraining (cost 1) at most 15% of the 10, 1.5
+    teachers, which is 1 whole one. The LP with the limit at 1.5 retrains
+    1.5 and hires 1 (1.5 + 11 + 0.5 surplus x 100 = 62.5); with the limit at
+    1 it retrains 1 and hires 1.5 (1 + 16.5 + 100 = 117.5), which is the LP
+    relaxation of the same plans in whole persons and so the bound to prove
+    against. Whole: retrain 1 and hire 2 (1 + 22 + 1.5 surplus x 100 = 173).
+    The 10 base-year salaries (10) are added to each."""
+    from dataclasses import replace
+
+    from optimize.problem import PlanInputs
+
+    d = pd.DataFrame([("r", "junior", "humanities", 2025, 8.0), ("r", "junior", "science", 2025, 2.5)],
+                     columns=["region", "stage", "subject", "year", "demand"])
+    st = pd.DataFrame([("r", "junior", "humanities", "junior", 10.0)],
+                      columns=["region", "stage", "subject", "certificate", "headcount"])
+    ret = st.drop(columns="headcount").assign(year=2025, rate=1.0, weight=10.0)
+    inp = PlanInputs(d, st, ret, pd.DataFrame({"region": ["r"], "stage": ["junior"], "posts": [10.0]}),
+                     pd.DataFrame({"region": ["r"], "year": [2025], "cap": [20.0]}), 2024)
+    params = replace(simple_params, integer=True, retraining=[
+        {"stage": "junior", "from": "humanities", "to": "science", "cost": 1.0, "share": 0.15}])
+    plan = solve_plan(inp, params, baselines=False, value_posts=False)
+    assert plan.info.lp_objective == pytest.approx(127.5)
+    assert plan.info.objective == pytest.approx(183)
+    assert plan.moves[plan.moves.kind == "retraining"].teachers.sum() == pytest.approx(1)
+    assert plan.hires.teachers.sum() == pytest.approx(2)
+
+
+def test_each_integer_column_gets_its_own_plan_year():
+    """The rolling horizon fixes a year's whole numbers in that year's
+    window: each column's year, read from the rows that hold it, is the
+    year its key names."""
+    from optimize.highs import to_arrays
+    from optimize.model import column_years, create_model
+    from optimize.problem import PlanParams
+    from optimize.rounding import plan_years
+
+    m = create_model(wave_inputs(), PlanParams(integer=True))
+    hm = to_arrays(m.variables, m.rows, m.objective)
+    col_year, row_year = plan_years(m, hm)
+    named = column_years(m)
+    assert hm.integer.sum() > 0
+    assert [int(y) for y in col_year[hm.integer]] == [named[v.name] for v, i in zip(hm.columns, hm.integer) if i]
