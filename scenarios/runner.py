@@ -78,7 +78,7 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             forecasts = [forecast_district(s, tables, names[0])]
         else:
             cut = split_districts(tables, home)
-            forecasts = e.map(partial(_forecast_task, s), [(d, cut.pop(d)) for d in names])
+            forecasts = e.map(partial(_forecast_task, s), ((d, cut.pop(d)) for d in names))
         timings["forecast"] = time.perf_counter() - t
         say("staffing plan")
         t = time.perf_counter()
