@@ -64,7 +64,8 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
     timings = {}
     t0 = time.perf_counter()
     inputs = check_scenario(s, out_dir)
-    tables, gm, base = dict(inputs.tables), s.grades, s.base_year
+    tables, hashes, gm, base = dict(inputs.tables), inputs.hashes, s.grades, s.base_year
+    del inputs  # ``tables`` holds the frames; a city drops its whole-data-set copies once they are cut
     plan_params = s.plan
     tables["cap"] = adjust_cap(tables["cap"], plan_params.cap_change, base, plan_params.freeze_cap)
     home = district_of(tables["enrolment"])
@@ -78,6 +79,8 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             forecasts = [forecast_district(s, tables, names[0])]
         else:
             cut = split_districts(tables, home)
+            for name in ("births", "enrolment", "roster", "roster_previous", "cap"):  # each district has its own
+                tables.pop(name, None)
             forecasts = e.map(partial(_forecast_task, s), ((d, cut.pop(d)) for d in names))
         timings["forecast"] = time.perf_counter() - t
         say("staffing plan")
@@ -95,7 +98,7 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
     f = _stack(forecasts, len(names) > 1)
     first = forecasts[0].enrolment
     result = RunResult(s, f["enrolment"], f["enrolment_stage"], f["demand"], f["supply"], f["gap"], None,
-                       turning_points(f["gap"]), plan, inputs.hashes, timings, first.weights, tables.get("areas"),
+                       turning_points(f["gap"]), plan, hashes, timings, first.weights, tables.get("areas"),
                        tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
                        forecast_record={"weights_by_area": {k: v for fc in forecasts
                                                             for k, v in fc.enrolment.region_weights.items()},
