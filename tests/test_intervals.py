@@ -38,14 +38,11 @@ def test_weighted_conformal_quantile_by_hand():
     assert weighted_conformal_quantile(scores, w, 0.8) == 7.0
 
 
-@dataclass
-class RandomWalk:
-    """A toy model of a random walk with drift: projects the mean yearly log
-    change, with Monte Carlo paths three times too narrow. It stands in for
-    any model: the combination and the intervals see only its projections."""
+class SeriesModel:
+    """What the track record needs of a toy model of a stage-total series:
+    its last year, itself cut at a year, its history."""
 
-    series: pd.DataFrame           # region, stage, year, students
-    narrow: float = 3.0
+    series: pd.DataFrame
 
     @property
     def last_year(self) -> int:
@@ -56,6 +53,16 @@ class RandomWalk:
 
     def stage_history(self):
         return self.series
+
+
+@dataclass
+class RandomWalk(SeriesModel):
+    """A toy model of a random walk with drift: projects the mean yearly log
+    change, with Monte Carlo paths three times too narrow. It stands in for
+    any model: the combination and the intervals see only its projections."""
+
+    series: pd.DataFrame           # region, stage, year, students
+    narrow: float = 3.0
 
     def fit(self):
         return RandomWalkFit(self)
@@ -177,22 +184,12 @@ SIGMA = {"primary": 0.004, "senior": 0.03}
 
 
 @dataclass
-class TwoStages:
+class TwoStages(SeriesModel):
     """One area, two stages, each a random walk projected by its last value;
     the model's paths have one spread for both (its error model does not
     know the stages differ), as a model's paths misstate real errors."""
 
     series: pd.DataFrame
-
-    @property
-    def last_year(self):
-        return int(self.series.year.max())
-
-    def upto(self, year):
-        return replace(self, series=self.series[self.series.year <= year])
-
-    def stage_history(self):
-        return self.series
 
     def fit(self):
         return TwoStagesFit(self)
