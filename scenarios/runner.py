@@ -22,7 +22,7 @@ from optimize.city_plan import solve_city
 from optimize.plan import Plan, solve_plan
 from optimize.problem import adjust_cap
 from optimize.solve import solver_log
-from scenarios.district import DistrictForecast, district_plan_params, forecast_district, split_districts
+from scenarios.district import BY_AREA, DistrictForecast, district_plan_params, forecast_district, split_districts
 from scenarios.engine import SERIAL, engine
 from scenarios.inputs import district_of
 from scenarios.result import RunResult
@@ -38,6 +38,8 @@ __all__ = ["run", "RunResult", "DISTRICT"]
 #: (median 0.62) with OpenBLAS's 2 threads and 0.27-0.36 s (median 0.32) with
 #: one, at a load average of 2.5 (8 runs each, /tmp bench in the commit message).
 NUMERIC_THREADS = 1
+#: tables cut by area that the run still reads whole after the districts' forecasts (``RunResult``)
+KEPT_WHOLE = {"posts", "areas"}
 
 
 def run(s: Scenario, progress: Callable[[str], None] | None = None, out_dir: str | Path | None = None,
@@ -79,7 +81,7 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             forecasts = [forecast_district(s, tables, names[0])]
         else:
             cut = split_districts(tables, home)
-            for name in ("births", "enrolment", "roster", "roster_previous", "cap"):  # each district has its own
+            for name in set(BY_AREA) - KEPT_WHOLE:  # each district has its own cut now
                 tables.pop(name, None)
             forecasts = e.map(partial(_forecast_task, s), ((d, cut.pop(d)) for d in names))
         timings["forecast"] = time.perf_counter() - t
