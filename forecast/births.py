@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+from forecast.wide import wide_table
+
 #: Candidate specifications, fitted on log births: (trend, damped).
 CANDIDATES = (("add", True), (None, False), ("add", False))
 
@@ -130,7 +132,7 @@ def birth_paths(history: pd.DataFrame, regions: list, birth_years, paths: int, s
     birth_years = [int(y) for y in birth_years]
     R = len(regions)
     hist = history[history.region.isin(regions)]
-    known = hist.pivot_table(index="region", columns="year", values="births").reindex(regions)
+    known = wide_table(hist, "region", "year", "births").reindex(regions)
     out = np.empty((paths + 1, R, len(birth_years)))
     observed = [y for y in birth_years if y in known.columns and not known[y].isna().any()]
     need = [y for y in birth_years if y not in observed]
@@ -140,7 +142,7 @@ def birth_paths(history: pd.DataFrame, regions: list, birth_years, paths: int, s
         sim = bm.simulate(last, paths, seed + 1)                   # (P, R, Yb)
         sim_years = np.arange(int(bm.last_year.min()) + 1, last + 1)
         if variant == "central":
-            pt = bm.point(last).pivot_table(index="region", columns="year", values="births").reindex(regions)
+            pt = wide_table(bm.point(last), "region", "year", "births").reindex(regions)
         else:
             q = np.quantile(sim, 0.1 if variant == "low" else 0.9, axis=0)
             pt = pd.DataFrame(q, index=regions, columns=sim_years)

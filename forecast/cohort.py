@@ -23,6 +23,7 @@ from forecast.births import BirthsForecast, birth_paths
 from forecast.errors import InputError
 from forecast.grades import GradeMap, stage_sums
 from forecast.projection import Projection
+from forecast.wide import wide_table
 
 ESTIMATORS = ("mean", "ses", "damped")
 #: a median "progression" ratio above this marks a grade that pupils enter
@@ -61,7 +62,7 @@ def _smooth(r: np.ndarray, estimator: str, k: int, alpha: float, phi: float) -> 
 def entry_feed(births: pd.DataFrame, regions: list, birth_years: list[int], spread: float) -> np.ndarray:
     """Births feeding the youngest grade, shape (regions, years); NaN where
     a birth year is missing. ``spread`` of entrants were born a year earlier."""
-    b = births.pivot_table(index="region", columns="year", values="births").reindex(regions)
+    b = wide_table(births, "region", "year", "births").reindex(regions)
     cols = sorted(set(birth_years) | {y - 1 for y in birth_years})
     b = b.reindex(columns=cols)
     now = b[birth_years].to_numpy(float)
@@ -127,8 +128,7 @@ class CohortModel:
             raise InputError(f"estimator '{self.estimator}' is not one of {', '.join(ESTIMATORS)}")
         gm = self.grade_map
         grades = gm.grades
-        wide = self.enrolment.pivot_table(index=["region", "grade"], columns="year", values="students",
-                                          aggfunc="sum").reindex(columns=sorted(self.enrolment.year.unique()))
+        wide = wide_table(self.enrolment, ["region", "grade"], "year", "students")
         regions = sorted(self.enrolment.region.unique())
         years = list(wide.columns)
         cube = np.stack([wide.xs(r, level="region").reindex(grades).to_numpy(float) for r in regions])

@@ -13,6 +13,7 @@ import pandas as pd
 from forecast.curriculum import PRESCHOOL_SUBJECT, SUBJECTS, weekly_lessons
 from forecast.grades import STAGES, GradeMap
 from forecast.settings import STAGE_MAP, STAGE_SUBJECT_MAP, SUBJECT_MAP, setting
+from forecast.wide import wide_table
 
 KEYS = ["region", "stage", "subject", "year"]
 
@@ -100,7 +101,7 @@ def _lesson_matrix(lessons: pd.DataFrame, grades: list[int]) -> tuple[list[str],
     """(subjects, lessons per week per class as a grades x subjects matrix)."""
     w = lessons[lessons.grade.isin(grades)]
     subjects = sorted(w.subject.unique())
-    m = w.pivot_table(index="grade", columns="subject", values="lessons", aggfunc="sum")
+    m = wide_table(w, "grade", "subject", "lessons")
     return subjects, m.reindex(index=grades, columns=subjects).fillna(0.0).to_numpy(float)
 
 

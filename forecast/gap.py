@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from forecast.grades import STAGES
+from forecast.wide import wide_table
 
 GAP_KEYS = ["region", "stage", "subject", "year"]
 #: FTE-years of shortfall below which a subject is not named as short
@@ -24,8 +25,8 @@ def no_action_gap(demand: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
     supply, gap (demand − supply), shortfall (gap where positive), surplus
     (−gap where negative); FTE.
     """
-    sup = supply.pivot_table(index=GAP_KEYS, columns="status", values="headcount", aggfunc="sum",
-                             fill_value=0.0).reindex(columns=["permanent", "temporary"], fill_value=0.0)
+    sup = wide_table(supply, GAP_KEYS, "status", "headcount").fillna(0.0).reindex(
+        columns=["permanent", "temporary"], fill_value=0.0)
     g = demand.set_index(GAP_KEYS).join(sup, how="left").fillna({"permanent": 0.0, "temporary": 0.0})
     g["supply"] = g.permanent + g.temporary
     g["gap"] = g.demand - g.supply

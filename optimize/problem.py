@@ -8,6 +8,7 @@ import pandas as pd
 
 from forecast.grades import STAGES
 from forecast.settings import NUMBER, RECORDS, STAGE_MAP, setting
+from forecast.wide import wide_table
 
 SCHOOL = ("primary", "junior", "senior")
 
@@ -313,7 +314,7 @@ def plan_inputs(demand: pd.DataFrame, supply: pd.DataFrame, posts: pd.DataFrame,
     temp = temp.groupby(["region", "stage", "subject", "year"], as_index=False).headcount.sum()
     perm = supply[supply.status == "permanent"]
     keys = ["region", "stage", "subject", "certificate"]
-    wide = perm.pivot_table(index=keys, columns="year", values="headcount", aggfunc="sum").sort_index(axis=1)
+    wide = wide_table(perm, keys, "year", "headcount")
     wide = wide[wide[base_year] > 0]
     stock = wide[base_year].rename("headcount").reset_index()
     rows = []
