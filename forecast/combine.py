@@ -115,11 +115,23 @@ def same_method(track: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
 
 def _bates_granger(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Per group of ``by``: n projections (region × origin), mse of the model
-    and of persistence (on log errors) and the Bates–Granger weight."""
-    projection = pd.MultiIndex.from_frame(d[["region", "origin"]]).factorize()[0]
-    sq = d.assign(m=np.log(d.model / d.actual) ** 2, p=np.log(d.persistence / d.actual) ** 2, projection=projection)
-    g = sq.groupby(by)
-    out = pd.DataFrame({"n": g.projection.nunique(), "mse_model": g.m.mean(), "mse_persistence": g.p.mean()})
+    and of persistence (on log errors) and the Bates–Granger weight. With
+    numpy's bincount rather than a groupby: it runs five times per district
+    (``record_errors``), 2,850 times over for a country."""
+    codes, levels = zip(*(pd.factorize(d[c], sort=True) for c in by))
+    shape = [len(u) for u in levels]
+    groups, group = np.unique(np.ravel_multi_index(codes, shape), return_inverse=True)
+    region, origin = pd.factorize(d.region)[0], pd.factorize(d.origin)[0]
+    projection = region * (origin.max() + 1) + origin
+    pairs = np.unique(group * (projection.max() + 1) + projection)
+    count = np.bincount(group, minlength=len(groups))
+    out = pd.DataFrame({
+        "n": np.bincount(pairs // (projection.max() + 1), minlength=len(groups)),
+        "mse_model": np.bincount(group, np.log(d.model.to_numpy(float) / d.actual.to_numpy(float)) ** 2) / count,
+        "mse_persistence": np.bincount(group, np.log(d.persistence.to_numpy(float) / d.actual.to_numpy(float)) ** 2)
+        / count},
+        index=pd.MultiIndex.from_arrays([u[k] for u, k in zip(levels, np.unravel_index(groups, shape))], names=by)
+        if len(by) > 1 else pd.Index(levels[0][groups], name=by[0]))
     total = out.mse_model + out.mse_persistence
     out["bg"] = np.where(total > 0, out.mse_persistence / total.where(total > 0, 1.0), 0.5)
     return out
