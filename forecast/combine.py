@@ -113,28 +113,71 @@ def same_method(track: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
     return track[keep].reset_index(drop=True)
 
 
-def _bates_granger(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per group of ``by``: n projections (region × origin), mse of the model
-    and of persistence (on log errors) and the Bates–Granger weight. With
-    numpy's bincount rather than a groupby: it runs five times per district
-    (``record_errors``), 2,850 times over for a country."""
-    codes, levels = zip(*(pd.factorize(d[c], sort=True) for c in by))
-    shape = [len(u) for u in levels]
-    groups, group = np.unique(np.ravel_multi_index(codes, shape), return_inverse=True)
-    region, origin = pd.factorize(d.region)[0], pd.factorize(d.origin)[0]
-    projection = region * (origin.max() + 1) + origin
-    pairs = np.unique(group * (projection.max() + 1) + projection)
-    count = np.bincount(group, minlength=len(groups))
-    out = pd.DataFrame({
-        "n": np.bincount(pairs // (projection.max() + 1), minlength=len(groups)),
-        "mse_model": np.bincount(group, np.log(d.model.to_numpy(float) / d.actual.to_numpy(float)) ** 2) / count,
-        "mse_persistence": np.bincount(group, np.log(d.persistence.to_numpy(float) / d.actual.to_numpy(float)) ** 2)
-        / count},
-        index=pd.MultiIndex.from_arrays([u[k] for u, k in zip(levels, np.unravel_index(groups, shape))], names=by)
-        if len(by) > 1 else pd.Index(levels[0][groups], name=by[0]))
-    total = out.mse_model + out.mse_persistence
-    out["bg"] = np.where(total > 0, out.mse_persistence / total.where(total > 0, 1.0), 0.5)
-    return out
+@dataclass
+class _Scores:
+    """A track record as arrays for the weights (one entry per row): stage
+    and region as indices into the weights' grid (−1 outside it), the
+    projection (region × origin) and origin as codes, and the squared log
+    errors of the model and of persistence. The weights are computed from
+    these with bincounts: ``record_errors`` needs them once per origin left
+    out, 2,850 times over for a country."""
+
+    stage: np.ndarray
+    region: np.ndarray
+    projection: np.ndarray
+    origin: np.ndarray
+    sq_model: np.ndarray
+    sq_persistence: np.ndarray
+    R: int
+    S: int
+
+    @classmethod
+    def of(cls, track: pd.DataFrame, stages: list[str], regions: list) -> "_Scores":
+        stage = pd.Index(stages).get_indexer(track.stage)
+        region = pd.Index(regions).get_indexer(track.region)
+        r_all, o_all = pd.factorize(track.region)[0], pd.factorize(track.origin)[0]
+        actual = track.actual.to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sq_m = np.log(track.model.to_numpy(float) / actual) ** 2
+            sq_p = np.log(track.persistence.to_numpy(float) / actual) ** 2
+        return cls(stage, region, r_all * (o_all.max(initial=0) + 1) + o_all, track.origin.to_numpy(int), sq_m, sq_p,
+                   len(regions), len(stages))
+
+    def weights(self, keep: np.ndarray | None = None, prior: float = REGION_PRIOR) -> dict[str, np.ndarray]:
+        """The weights from the rows in ``keep`` (all when None): n, mse_model,
+        mse_persistence (region, stage), pooled and weight (region, stage)."""
+        use = self.stage >= 0 if keep is None else (self.stage >= 0) & keep
+        s, p = self.stage[use], self.projection[use]
+        n_pool, mse_m, mse_p = _group_stats(s, p, self.sq_model[use], self.sq_persistence[use], self.S)
+        n_pool = n_pool.astype(float)
+        pooled = (n_pool * _bates_granger(mse_m, mse_p) + 0.5) / (n_pool + 1)
+        own = use & (self.region >= 0)
+        g = self.region[own] * self.S + self.stage[own]
+        n, own_m, own_p = (a.reshape(self.R, self.S) for a in _group_stats(
+            g, self.projection[own], self.sq_model[own], self.sq_persistence[own], self.R * self.S))
+        pooled = np.broadcast_to(pooled, (self.R, self.S))
+        weight = (n * _bates_granger(own_m, own_p) + prior * pooled) / (n + prior)
+        return {"n": n, "mse_model": own_m, "mse_persistence": own_p, "pooled": pooled, "weight": weight}
+
+
+def _group_stats(group: np.ndarray, projection: np.ndarray, sq_m: np.ndarray, sq_p: np.ndarray,
+                 size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group code 0..size−1: projections scored (distinct projection
+    codes), mean squared log error of the model and of persistence (nan for
+    an empty group)."""
+    span = projection.max(initial=0) + 1
+    n = np.bincount(np.unique(group * span + projection) // span, minlength=size)
+    count = np.bincount(group, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return n, np.bincount(group, sq_m, size) / count, np.bincount(group, sq_p, size) / count
+
+
+def _bates_granger(mse_model: np.ndarray, mse_persistence: np.ndarray) -> np.ndarray:
+    """The Bates–Granger weight on the model, ``mse_persistence / (mse_model +
+    mse_persistence)``; ½ where both are 0 or unknown."""
+    total = mse_model + mse_persistence
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, mse_persistence / np.where(total > 0, total, 1.0), 0.5)
 
 
 def combination_weights(track: pd.DataFrame, stages: list[str], regions: list | None = None,
@@ -155,20 +198,11 @@ def combination_weights(track: pd.DataFrame, stages: list[str], regions: list | 
         (the model's share, 0–1).
     """
     regions = sorted(track.region.unique()) if regions is None else list(regions)
-    grid = pd.MultiIndex.from_product([regions, stages], names=["region", "stage"])
-    d = track[track.stage.isin(stages)]
-    if d.empty:
-        pooled = pd.DataFrame({"n": 0, "bg": 0.5}, index=pd.Index(stages, name="stage"))
-        own = pd.DataFrame({"n": 0, "mse_model": np.nan, "mse_persistence": np.nan, "bg": 0.5}, index=grid)
-    else:
-        pooled = _bates_granger(d, ["stage"]).reindex(stages).fillna({"n": 0, "bg": 0.5})
-        own = _bates_granger(d, ["region", "stage"]).reindex(grid).fillna({"n": 0, "bg": 0.5})
-    out = own.reset_index()
-    n_pool = pooled.n.reindex(out.stage).to_numpy(float)
-    out["pooled"] = (n_pool * pooled.bg.reindex(out.stage).to_numpy(float) + 0.5) / (n_pool + 1)
-    out["n"] = out.n.astype(int)
-    out["weight"] = (out.n * out.bg + prior * out.pooled) / (out.n + prior)
-    return out[["region", "stage", "n", "mse_model", "mse_persistence", "pooled", "weight"]]
+    w = _Scores.of(track, stages, regions).weights(prior=prior)
+    grid = pd.MultiIndex.from_product([regions, stages], names=["region", "stage"]).to_frame(index=False)
+    return grid.assign(n=w["n"].ravel().astype(int), mse_model=w["mse_model"].ravel(),
+                       mse_persistence=w["mse_persistence"].ravel(), pooled=w["pooled"].ravel(),
+                       weight=w["weight"].ravel())
 
 
 def record_errors(track: pd.DataFrame, stages: list[str], regions: list) -> pd.DataFrame:
@@ -176,11 +210,22 @@ def record_errors(track: pd.DataFrame, stages: list[str], regions: list) -> pd.D
     weights the rest of the record gives (leave one origin out): weights
     fitted on an origin's own errors would make them look smaller than the
     next forecast's. Columns region, stage, origin, lead, error (log of
-    actual over combined)."""
-    frames = [combined_errors(track[track.origin == o],
-                              combination_weights(track[track.origin != o], stages, regions))
-              for o in sorted(track.origin.unique())]
-    return pd.concat(frames, ignore_index=True) if frames else combined_errors(track, track.iloc[:0])
+    actual over combined); rows by origin, in the record's order within one."""
+    if track.empty:
+        return combined_errors(track, track.iloc[:0])
+    scores = _Scores.of(track, stages, list(regions))
+    inside = (scores.stage >= 0) & (scores.region >= 0)
+    w = np.full(len(track), 0.5)
+    for o in np.unique(scores.origin):
+        mine = scores.origin == o
+        weight = scores.weights(keep=~mine)["weight"]
+        pick = mine & inside
+        w[pick] = weight[scores.region[pick], scores.stage[pick]]
+    combined = w * track.model.to_numpy(float) + (1 - w) * track.persistence.to_numpy(float)
+    order = np.argsort(scores.origin, kind="stable")
+    out = track[["region", "stage", "origin", "lead"]].iloc[order].reset_index(drop=True)
+    out["error"] = np.log(track.actual.to_numpy(float) / combined)[order]
+    return out
 
 
 def weight_array(weights: pd.DataFrame, regions: list, stages: list[str]) -> np.ndarray:
