@@ -126,8 +126,13 @@ class Engine:
             # ":0": no fixed dashboard port to clash with another cluster's (None does not turn the
             # dashboard off: dask/distributed#8136). No statistical profiler in the workers: its call
             # trees (a dict per stack frame seen, sampled every 10 ms) grew by 0.4 MB a task, 1.1 GB
-            # over a country's 2,850 districts, and nothing here reads them.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # over a country's 2,850 districts, and nothing here reads them. And malloc's own trim
+            # threshold rather than Dask's 64 KiB (MALLOC_TRIM_THRESHOLD_), which hands freed pages
+            # back to the system at every turn: a county's forecast took 0.195 s with it, 0.145 s without.
+            environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+                       if k != "MALLOC_TRIM_THRESHOLD_"}
+            with dask.config.set({"distributed.worker.profile.enabled": False,
+                                  "distributed.nanny.pre-spawn-environ": environ}):
                 self._cluster = LocalCluster(n_workers=min(cores(), tasks), threads_per_worker=1, processes=True,
                                              dashboard_address=":0", silence_logs=40)
             self._client = Client(self._cluster)
