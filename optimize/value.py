@@ -252,14 +252,15 @@ def _scope(values: pd.DataFrame, keys: list[str]) -> pd.Series:
     stage of the area it is given to (the area's cap binds and posts move
     freely between its stages), else 'stage'; 'none' where it is worth
     nothing anywhere in the area."""
-    out = pd.Series("stage", index=values.index, dtype=object)
-    for _, g in values.groupby(keys):
-        v = np.nan_to_num(g[VALUES].to_numpy(dtype=float))
-        if len(v) > 1 and np.abs(v).max() <= NOTHING:
-            out[g.index] = "none"
-        elif len(v) > 1 and (np.ptp(v, axis=0) <= 0.01 * np.abs(v).max(axis=0) + 1e-6).all():
-            out[g.index] = "area"
-    return out
+    v = pd.DataFrame(np.nan_to_num(values[VALUES].to_numpy(dtype=float)), index=values.index)
+    group = values.groupby(keys, sort=False).ngroup().to_numpy()
+    by = v.groupby(group)
+    size = by[0].transform("size").to_numpy()
+    largest = v.abs().groupby(group).transform("max").to_numpy()            # per value column
+    spread = (by.transform("max") - by.transform("min")).to_numpy()
+    none = (size > 1) & (largest.max(axis=1) <= NOTHING)
+    area = (size > 1) & ~none & (spread <= 0.01 * largest + 1e-6).all(axis=1)
+    return pd.Series(np.where(none, "none", np.where(area, "area", "stage")), index=values.index, dtype=object)
 
 
 def price_posts(m: StaffingModel, posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
