@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from forecast.grades import STAGES
-from optimize.problem import (SCHOOL, PlanInputs, PlanParams, Retention, certificates_for, hiring_certificates,
+from optimize.problem import (SCHOOL, PlanInputs, PlanParams, certificates_for, hiring_certificates,
                               lookup)
 
 LAYERS = ("existing", "new")
@@ -187,7 +187,7 @@ def define_variables(m: StaffingModel, cover: bool = True) -> None:
     home = [(r, s, j, c) for r, s, j, c, h in inp.stock[["region", "stage", "subject", "certificate", "headcount"]]
             .itertuples(index=False, name=None) if h > 0 and (s, j) in cell_set]
     home.sort(key=lambda h: (h[0], STAGES.index(h[1]), h[2], h[3]))
-    retention = Retention(inp)
+    retention = inp.rates
     start = lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
     for r, s, j, c in home:
         h = start[(r, s, j, c)]
@@ -317,7 +317,7 @@ def _returns(m: StaffingModel) -> tuple[dict, dict]:
     home, host = {}, {}
     if par.rotation_years is None or not m.rotation_in:
         return home, host
-    retention = Retention(inp)
+    retention = inp.rates
     L = par.rotation_years
     for flows, out in ((m.rotation_out, home), (m.rotation_in, host)):
         for (r, s, j, c, u), v in flows.items():
@@ -331,7 +331,7 @@ def define_stock_balance_constraints(m: StaffingModel) -> None:
     what goes out (persons); the base-year staff at home are ``home`` less
     those moved away or rotated out, never below zero."""
     inp, par = m.inputs, m.params
-    retention = Retention(inp)
+    retention = inp.rates
     first = inp.years[0]
     inflow, outflow = {}, {}
     for (layer, r, s1, s2, j, c, t), v in m.stage_moves.items():

@@ -234,6 +234,12 @@ class PlanInputs:
         present = set(self.demand.stage)
         return [s for s in STAGES if s in present]
 
+    @cached_property
+    def rates(self) -> "Retention":
+        """The base-year staff's retention by cell and year (``Retention``):
+        the build, its read-back and the rule each ask, some twice."""
+        return Retention(self)
+
     def cells(self) -> list[tuple[str, str]]:
         """(stage, subject) pairs with demand, in stage order."""
         pairs = self.demand[["stage", "subject"]].drop_duplicates()

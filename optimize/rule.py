@@ -33,14 +33,14 @@ import numpy as np
 import pandas as pd
 
 from optimize.model import temporary_limits
-from optimize.problem import PlanInputs, PlanParams, Retention, lookup
+from optimize.problem import PlanInputs, PlanParams, lookup
 from optimize.solution import STAFF_COLUMNS
 
 
 def rule_plan(inputs: PlanInputs, params: PlanParams) -> dict[str, pd.DataFrame]:
     """Frames staff (same columns as the LP's plan_staff), hires and posts
     (region, stage, year, posts, cap, filled)."""
-    retention = Retention(inputs)
+    retention = inputs.rates
     dem = lookup(inputs.demand, ["region", "stage", "subject", "year"], "demand")
     cap = lookup(inputs.cap, ["region", "year"], "cap")
     temp_max = temporary_limits(inputs, params)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.model import StaffingModel, cover_keys, no_cyclic_gc, teaching
-from optimize.problem import Retention, lookup
+from optimize.problem import lookup
 
 STAFF_COLUMNS = ["region", "stage", "subject", "year", "demand", "stock_start", "exits", "hires",
                  "moves_in", "moves_out", "stock_end", "temporary", "shortfall", "surplus"]
@@ -46,7 +46,7 @@ def _retention_exits(m: StaffingModel) -> tuple[dict, dict]:
     keeps less those away, so where those rotated out stay better than the
     cell's average, those at home leave faster."""
     inp, par = m.inputs, m.params
-    retention = Retention(inp)
+    retention = inp.rates
     start = lookup(inp.stock, ["region", "stage", "subject", "certificate"], "headcount")
     first = inp.years[0]
     exits, stock_start = {}, {}
@@ -171,7 +171,7 @@ def _pair_rotations(m: StaffingModel) -> list[tuple]:
         if _val(v) > 1e-9:
             inn.setdefault((s, j, c, t), []).append((r, _val(v)))
     L = m.params.rotation_years
-    retention = Retention(m.inputs) if L is not None else None
+    retention = m.inputs.rates if L is not None else None
     rows = []
     for (s, j, c, t), senders in out.items():
         for a, b, x in _match(senders, inn.get((s, j, c, t), [])):
