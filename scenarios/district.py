@@ -30,14 +30,15 @@ BY_AREA = ("births", "enrolment", "roster", "posts", "cap", "roster_previous", "
 class DistrictForecast:
     """What one district's data give the plan and the run's tables (persons,
     FTE): enrolment (its frames, weights and paths), demand, supply, the
-    no-action gap and the plan's inputs."""
+    no-action gap and the plan's inputs (None once the district's own task
+    has planned it: ``scenarios.runner._district_task``)."""
 
     district: str
     enrolment: EnrolmentForecast
     demand: pd.DataFrame
     supply: pd.DataFrame
     gap: pd.DataFrame
-    plan_inputs: PlanInputs
+    plan_inputs: PlanInputs | None
 
 
 def split_districts(tables: dict[str, pd.DataFrame], home: pd.Series) -> dict[str, dict[str, pd.DataFrame]]:
