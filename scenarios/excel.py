@@ -103,46 +103,54 @@ def read_sheet(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, str]:
 SHEET_NAME_MAX = 31
 
 
-def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path, headers: dict[str, str] | None = None) -> None:
+def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path, headers: dict[str, str] | None = None,
+                   lang: str = "en") -> None:
     """One sheet per frame (named by its key), header row frozen and in the
     words of ``headers`` (column name -> heading; others as they are), numbers
-    as numbers, text as text (never run as a formula)."""
+    as numbers, text as text (never run as a formula).
+
+    A table longer than an Excel sheet (``SHEET_ROWS``: a country's supply
+    table) is left to its CSV, and a last sheet, in ``lang``, names it: cut
+    over several sheets it could not be sorted, filtered or pivoted as one
+    table, and it was 42% of a country's 74 million cells — most of the
+    workbook's minutes."""
     from openpyxl import Workbook
+
+    from scenarios.labels import LONG_TABLES
+
+    wb = Workbook(write_only=True)
+    long = {name: len(frame) for name, frame in frames.items() if len(frame) > SHEET_ROWS}
+    for name, frame in frames.items():
+        if name not in long:
+            _write_sheet(wb, name, frame, headers or {})
+    if long:
+        title, table, rows, note, why = LONG_TABLES[lang]
+        notes = pd.DataFrame({table: list(long), rows: list(long.values()),
+                              note: [why.format(limit=SHEET_ROWS + 1, name=n) for n in long]})
+        _write_sheet(wb, title, notes, {})
+    wb.save(path)
+
+
+def _write_sheet(wb, name: str, frame: pd.DataFrame, headers: dict[str, str]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    headers = headers or {}
-    wb = Workbook(write_only=True)
-    for name, frame in _within_excel_rows(frames):
-        ws = wb.create_sheet(title=name[:SHEET_NAME_MAX])
-        ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        head = []
-        for col in frame.columns:
-            cell = WriteOnlyCell(ws, value=headers.get(col, col))
-            cell.font = bold
-            head.append(cell)
-        ws.append(head)
-        columns = [_column_values(frame[c]) for c in frame.columns]
-        for row in zip(*columns):
-            ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
-    wb.save(path)
+    ws = wb.create_sheet(title=name[:SHEET_NAME_MAX])
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for col in frame.columns:
+        cell = WriteOnlyCell(ws, value=headers.get(col, col))
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    columns = [_column_values(frame[c]) for c in frame.columns]
+    for row in zip(*columns):
+        ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
 
 
 #: rows of data a sheet holds (Excel's 1,048,576 less the header)
 SHEET_ROWS = 1_048_575
-
-
-def _within_excel_rows(frames: dict[str, pd.DataFrame]):
-    """(sheet name, rows) pairs: a table longer than a sheet goes on in
-    'name (2)', 'name (3)', … (a country's supply table has millions of rows)."""
-    for name, frame in frames.items():
-        if len(frame) <= SHEET_ROWS:
-            yield name, frame
-            continue
-        for i, start in enumerate(range(0, len(frame), SHEET_ROWS)):
-            suffix = "" if i == 0 else f" ({i + 1})"
-            yield name[:SHEET_NAME_MAX - len(suffix)] + suffix, frame.iloc[start:start + SHEET_ROWS]
 
 
 def _column_values(values: pd.Series) -> list:

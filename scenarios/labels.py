@@ -87,6 +87,13 @@ COLUMNS = {
 }
 
 
+#: results.xlsx's last sheet when a table is longer than an Excel sheet:
+#: (sheet name, headings of table, rows and note, the note)
+LONG_TABLES = {"zh": ("未收录的表", "表", "行数", "说明", "超过 Excel 工作表的 {limit:,} 行，见 {name}.csv"),
+               "en": ("tables not here", "table", "rows", "note",
+                      "more than an Excel sheet's {limit:,} rows: see {name}.csv")}
+
+
 def column_headers(lang: str) -> dict[str, str]:
     """Column name -> heading in ``lang`` ('zh' or 'en')."""
     i = 0 if lang == "zh" else 1

@@ -136,15 +136,43 @@ def test_results_workbook_holds_every_table_with_headers_in_the_language_and_num
             assert all(b'state="frozen"' in z.read(n)[:2000] for n in sheets)
 
 
-def test_a_table_longer_than_an_excel_sheet_goes_on_in_the_next_sheet(monkeypatch, tmp_path):
+def test_a_table_longer_than_an_excel_sheet_is_left_to_its_csv_and_named(monkeypatch, tmp_path):
     from openpyxl import load_workbook
 
     import scenarios.excel as xl
 
     monkeypatch.setattr(xl, "SHEET_ROWS", 4)
     frame = pd.DataFrame({"region": list("abcdefghij"), "n": range(10)})
-    xl.write_workbook({"supply": frame, "peaks": frame.head(2)}, tmp_path / "r.xlsx")
+    xl.write_workbook({"supply": frame, "peaks": frame.head(2), "gap": frame.head(4)}, tmp_path / "r.xlsx",
+                      lang="zh")
     wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
-    assert wb.sheetnames == ["supply", "supply (2)", "supply (3)", "peaks"]
-    rows = [r for name in ("supply", "supply (2)", "supply (3)") for r in list(wb[name].values)[1:]]
-    assert rows == list(zip(frame.region, frame.n))
+    assert wb.sheetnames == ["peaks", "gap", "未收录的表"]
+    assert list(wb["gap"].values)[1:] == list(zip(frame.region[:4], frame.n[:4]))
+    assert list(wb["未收录的表"].values) == [("表", "行数", "说明"), ("supply", 10, "超过 Excel 工作表的 5 行，见 supply.csv")]
+
+
+
+def test_the_workbook_process_names_its_workbook_when_it_cannot_write_it(tmp_path):
+    from scenarios.workbook_process import WorkbookProcess
+
+    book = WorkbookProcess({"peaks": pd.DataFrame({"a": [1]})}, tmp_path / "gone" / "results.xlsx", {}, "en")
+    with pytest.raises(OSError, match=r"results\.xlsx: could not be written \(.*No such file or directory"):
+        book.wait()
+
+
+def test_a_run_whose_report_fails_ends_its_workbook_process_and_leaves_no_folder(twins, tmp_path, monkeypatch):
+    import scenarios.report
+    from scenarios.output import write_run
+    from scenarios.workbook_process import WorkbookProcess
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("no PDF today")
+
+    stopped = []
+    stop = WorkbookProcess.stop
+    monkeypatch.setattr(WorkbookProcess, "stop", lambda self: (stop(self), stopped.append(self.proc)))
+    monkeypatch.setattr(scenarios.report, "write_report", fail)
+    with pytest.raises(RuntimeError, match="no PDF today"):
+        write_run(twins[1], tmp_path / "runs")
+    assert [p.returncode is not None for p in stopped] == [True]
+    assert list((tmp_path / "runs").iterdir()) == []
