@@ -105,29 +105,37 @@ SHEET_NAME_MAX = 31
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: str | Path, headers: dict[str, str] | None = None,
                    lang: str = "en") -> None:
-    """One sheet per frame (named by its key), header row frozen and in the
-    words of ``headers`` (column name -> heading; others as they are), numbers
-    as numbers, text as text (never run as a formula).
+    """The tables of ``workbook_sheets(frames, lang)`` as a workbook: one
+    sheet per frame (named by its key), header row frozen and in the words
+    of ``headers`` (column name -> heading; others as they are), numbers as
+    numbers, text as text (never run as a formula)."""
+    write_sheets(workbook_sheets(frames, lang), path, headers)
 
-    A table longer than an Excel sheet (``SHEET_ROWS``: a country's supply
-    table) is left to its CSV, and a last sheet, in ``lang``, names it: cut
-    over several sheets it could not be sorted, filtered or pivoted as one
-    table, and it was 42% of a country's 74 million cells — most of the
-    workbook's minutes."""
-    from openpyxl import Workbook
 
+def workbook_sheets(frames: dict[str, pd.DataFrame], lang: str = "en") -> dict[str, pd.DataFrame]:
+    """The sheets of a workbook of ``frames``: every table that fits an Excel
+    sheet (``SHEET_ROWS``), and, when one does not (a country's supply
+    table), a last sheet in ``lang`` naming it and its CSV. Cut over several
+    sheets such a table could not be sorted, filtered or pivoted as one, and
+    it was 42% of a country's 74 million cells: most of the workbook's minutes."""
     from scenarios.labels import LONG_TABLES
 
-    wb = Workbook(write_only=True)
     long = {name: len(frame) for name, frame in frames.items() if len(frame) > SHEET_ROWS}
-    for name, frame in frames.items():
-        if name not in long:
-            _write_sheet(wb, name, frame, headers or {})
+    sheets = {name: frame for name, frame in frames.items() if name not in long}
     if long:
         title, table, rows, note, why = LONG_TABLES[lang]
-        notes = pd.DataFrame({table: list(long), rows: list(long.values()),
-                              note: [why.format(limit=SHEET_ROWS + 1, name=n) for n in long]})
-        _write_sheet(wb, title, notes, {})
+        sheets[title] = pd.DataFrame({table: list(long), rows: list(long.values()),
+                                      note: [why.format(limit=SHEET_ROWS + 1, name=n) for n in long]})
+    return sheets
+
+
+def write_sheets(sheets: dict[str, pd.DataFrame], path: str | Path, headers: dict[str, str] | None = None) -> None:
+    """Every frame of ``sheets`` as a sheet, as ``write_workbook`` describes."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        _write_sheet(wb, name, frame, headers or {})
     wb.save(path)
 
 

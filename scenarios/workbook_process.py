@@ -31,7 +31,7 @@ class WorkbookProcess:
     Parameters
     ----------
     frames : dict of str to DataFrame
-        The sheets, as ``scenarios.excel.write_workbook`` takes them.
+        The tables, as ``scenarios.excel.write_workbook`` takes them.
     path : Path
         Where the workbook goes.
     headers : dict of str to str
@@ -47,9 +47,15 @@ class WorkbookProcess:
         self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "scenarios.workbook_process", str(self.path)],
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=self.err)
+        from scenarios.excel import workbook_sheets
+
+        # only the sheets the workbook holds, their text as categories: a
+        # country's text cells, one Python string each, more than doubled
+        # the other process's memory. Streamed (protocol 5 writes the columns'
+        # buffers as they are): no second copy here.
+        sheets = {name: _compact(frame) for name, frame in workbook_sheets(frames, lang).items()}
         try:
-            # streamed (protocol 5 writes the columns' buffers as they are): no second copy here
-            pickle.dump((frames, headers, lang), self.proc.stdin, protocol=5)
+            pickle.dump((sheets, headers), self.proc.stdin, protocol=5)
             self.proc.stdin.close()
         except BrokenPipeError:
             pass  # the child died at start; wait() reports why
@@ -81,12 +87,18 @@ class WorkbookProcess:
         return text
 
 
-def _main(path: str) -> None:
-    from scenarios.excel import write_workbook
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of text only as categories (same cells, written the same)."""
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])]
+    return frame.astype({c: "category" for c in text}) if text else frame
 
-    frames, headers, lang = pickle.load(sys.stdin.buffer)
+
+def _main(path: str) -> None:
+    from scenarios.excel import write_sheets
+
+    sheets, headers = pickle.load(sys.stdin.buffer)
     t = time.perf_counter()
-    write_workbook(frames, Path(path), headers, lang)
+    write_sheets(sheets, Path(path), headers)
     print(json.dumps({"seconds": time.perf_counter() - t}))
 
 
