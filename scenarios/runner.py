@@ -87,13 +87,14 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             for name in set(BY_AREA) - KEPT_WHOLE:  # each district has its own cut now
                 tables.pop(name, None)
             items = ((d, cut.pop(d)) for d in names)
+            sizes = [len(cut[d]["roster"]) for d in names]  # teachers' rows: the district's size
         if apart:
-            forecasts, plan, share = _districts_apart(s, items, names, e)
+            forecasts, plan, share = _districts_apart(s, items, sizes, names, e)
             wall = time.perf_counter() - t
             timings["forecast"], timings["plan"] = wall * share, wall * (1 - share)
         else:
             if len(names) > 1:
-                forecasts = e.map(partial(_forecast_task, s), items)
+                forecasts = e.map(partial(_forecast_task, s), items, sizes)
             timings["forecast"] = time.perf_counter() - t
             say("staffing plan")
             t = time.perf_counter()
@@ -136,12 +137,12 @@ def _forecast_task(s: Scenario, item) -> DistrictForecast:
     return f
 
 
-def _districts_apart(s: Scenario, items, names: list[str], e) -> tuple[list, Plan, float]:
+def _districts_apart(s: Scenario, items, sizes: list[int], names: list[str], e) -> tuple[list, Plan, float]:
     """Districts with no city row between them, each forecast and planned
     in one task (``_district_task``) so that its plan inputs never travel to
     this process and back: their forecasts, the combined plan and the share
     of the tasks' seconds that went to the forecast (for ``timings``)."""
-    done = e.map(partial(_district_task, s), items)
+    done = e.map(partial(_district_task, s), items, sizes)
     spent = np.array([sec for _, _, sec in done]).sum(axis=0)   # forecast, plan (s, summed over districts)
     plan = combine_plans({d: p for d, (_, p, _) in zip(names, done)})
     return [f for f, _, _ in done], plan, float(spent[0] / max(spent.sum(), 1e-9))

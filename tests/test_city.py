@@ -143,6 +143,8 @@ def test_a_dask_city_on_two_workers_equals_the_serial_one_bit_for_bit():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as cluster, engine(cluster.scheduler_address, progress=False) as e:
         dask = solve_city(UNITS, NAMES, link, e)
+        # tasks sent largest first come back in the items' order
+        assert e.map(str, range(6), sizes=[1, 5, 3, 2, 6, 4]) == [str(k) for k in range(6)]
     assert dask.objective == serial.objective and dask.rounds == serial.rounds
     pd.testing.assert_frame_equal(dask.prices, serial.prices, check_exact=True)
     for a, b in zip(dask.plans, serial.plans):
