@@ -283,7 +283,9 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
     e = e.assign(age=np.maximum(origin_now - (e.origin.to_numpy(int) + e.lead.to_numpy(int)), 0))
     scored = min(H, record_leads)
     table = scaled_factors(e, stages, list(range(1, scored + 1)), decay=DECAY if decay is None else decay)
-    table = table.set_index(["stage", "lead"])
+    # (stage, lead) -> (n, n_own, k80, k95); a dict, not .loc: this runs once per county of a country
+    found = {(s, int(h)): (int(n), int(n_own), float(a), float(b))
+             for s, h, n, n_own, a, b in table[["stage", "lead", "n", "n_own", "k80", "k95"]].itertuples(index=False)}
 
     S = len(stages)
     k80, k95 = np.ones((S, H)), np.full((S, H), np.nan)
@@ -292,11 +294,11 @@ def calibrate(proj: Projection, errors: pd.DataFrame, seed: int = 0, record_lead
         for h in range(1, H + 1):
             # beyond the record's leads the last scored lead's factor carries on: the width then
             # grows as the paths' own spread does (births beyond the data, ratios drifting)
-            key = (stage, min(h, scored))
-            if key in table.index and np.isfinite(table.k80[key]):
-                r = table.loc[key]
-                k80[k, h - 1], k95[k, h - 1] = float(r.k80), float(r.k95)
-                rows.append([stage, h, int(r.n), int(r.n_own), "record", float(r.k80), float(r.k95)])
+            r = found.get((stage, min(h, scored)))
+            if r is not None and np.isfinite(r[2]):
+                n, n_own, a, b = r
+                k80[k, h - 1], k95[k, h - 1] = a, b
+                rows.append([stage, h, n, n_own, "record", a, b])
             else:
                 rows.append([stage, h, 0, 0, "model", 1.0, np.nan])
 
