@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from forecast.enrolment import DISTRICT
 from forecast.gap import turning_points
 from forecast.peaks import peak_table
-from optimize.city import combine_plans
+from optimize.city import combine_plans, stack_districts
 from optimize.city_plan import solve_city
 from optimize.plan import Plan, solve_plan
 from optimize.problem import adjust_cap
@@ -183,7 +183,5 @@ def _stack(forecasts: list[DistrictForecast], several: bool) -> dict[str, pd.Dat
     for name, get in (("enrolment", lambda f: f.enrolment.by_grade), ("enrolment_stage", lambda f: f.enrolment.by_stage),
                       ("demand", lambda f: f.demand), ("supply", lambda f: f.supply), ("gap", lambda f: f.gap)):
         frames = [get(f) for f in forecasts]
-        if several:
-            frames = [fr.assign(district=f.district)[["district", *fr.columns]] for fr, f in zip(frames, forecasts)]
-        out[name] = pd.concat(frames, ignore_index=True) if several else frames[0]
+        out[name] = stack_districts(frames, [f.district for f in forecasts]) if several else frames[0]
     return out
