@@ -14,6 +14,7 @@ it answers with the seconds its writing took.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -45,8 +46,11 @@ class WorkbookProcess:
         # its answer and any message go to files: a pipe left unread while
         # this side writes the PDF could fill and stall it
         self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "scenarios.workbook_process", str(self.path)],
-                                     stdin=subprocess.PIPE, stdout=self.out, stderr=self.err)
+        # this very package, wherever it was imported from; -P: not a "scenarios" folder where the run started
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen([sys.executable, "-P", "-m", "scenarios.workbook_process", str(self.path)],
+                                     stdin=subprocess.PIPE, stdout=self.out, stderr=self.err, env=env)
         from scenarios.excel import workbook_sheets
 
         # only the sheets the workbook holds, their text as categories: a
