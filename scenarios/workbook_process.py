@@ -42,7 +42,13 @@ class WorkbookProcess:
     """
 
     def __init__(self, frames: dict[str, pd.DataFrame], path: Path, headers: dict[str, str], lang: str):
+        from scenarios.excel import workbook_sheets
+
         self.path = Path(path)
+        # only the sheets the workbook holds, their text as categories: a
+        # country's text cells, one Python string each, more than doubled
+        # the other process's memory
+        sheets = {name: _compact(frame) for name, frame in workbook_sheets(frames, lang).items()}
         # its answer and any message go to files: a pipe left unread while
         # this side writes the PDF could fill and stall it
         self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
@@ -51,18 +57,15 @@ class WorkbookProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen([sys.executable, "-P", "-m", "scenarios.workbook_process", str(self.path)],
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=self.err, env=env)
-        from scenarios.excel import workbook_sheets
-
-        # only the sheets the workbook holds, their text as categories: a
-        # country's text cells, one Python string each, more than doubled
-        # the other process's memory. Streamed (protocol 5 writes the columns'
-        # buffers as they are): no second copy here.
-        sheets = {name: _compact(frame) for name, frame in workbook_sheets(frames, lang).items()}
         try:
+            # streamed (protocol 5 writes the columns' buffers as they are): no second copy here
             pickle.dump((sheets, headers), self.proc.stdin, protocol=5)
             self.proc.stdin.close()
         except BrokenPipeError:
             pass  # the child died at start; wait() reports why
+        except BaseException:  # an interrupt mid-stream: a Jupyter kernel lives on, the child must not
+            self.stop()
+            raise
 
     def wait(self) -> float:
         """Seconds the other process spent writing; OSError naming the
@@ -80,6 +83,10 @@ class WorkbookProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        try:
+            self.proc.stdin.close()
+        except OSError:  # what was still buffered for the ended process
+            pass
         for f in (self.out, self.err):
             f.close()
 

@@ -188,3 +188,22 @@ def test_the_run_folder_workbook_from_its_own_process_equals_one_written_here(tw
     assert theirs.sheetnames == ours.sheetnames == list(result.frames())
     for name in ours.sheetnames:
         assert list(theirs[name].values) == list(ours[name].values), name
+
+
+def test_an_interrupt_while_the_tables_are_sent_ends_the_workbook_process(tmp_path, monkeypatch):
+    import pickle
+
+    import scenarios.workbook_process as wp
+
+    started = []
+    popen = wp.subprocess.Popen
+    monkeypatch.setattr(wp.subprocess, "Popen", lambda *a, **k: started.append(popen(*a, **k)) or started[-1])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pickle, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        wp.WorkbookProcess({"peaks": pd.DataFrame({"a": [1]})}, tmp_path / "results.xlsx", {}, "en")
+    assert len(started) == 1 and started[0].returncode is not None
+    assert not (tmp_path / "results.xlsx").exists()
