@@ -13,6 +13,7 @@ it answers with the seconds its writing took.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -58,14 +59,15 @@ class WorkbookProcess:
         self.proc = subprocess.Popen([sys.executable, "-P", "-m", "scenarios.workbook_process", str(self.path)],
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=self.err, env=env)
         try:
-            # streamed (protocol 5 writes the columns' buffers as they are): no second copy here
-            pickle.dump((sheets, headers), self.proc.stdin, protocol=5)
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass  # the child died at start; wait() reports why
+            # streamed (protocol 5 writes the columns' buffers as they are): no second copy here.
+            # A broken pipe: it ended before reading them all, and wait() says why
+            with contextlib.suppress(BrokenPipeError):
+                pickle.dump((sheets, headers), self.proc.stdin, protocol=5)
         except BaseException:  # an interrupt mid-stream: a Jupyter kernel lives on, the child must not
             self.stop()
             raise
+        finally:
+            self._close_input()
 
     def wait(self) -> float:
         """Seconds the other process spent writing; OSError naming the
@@ -83,12 +85,14 @@ class WorkbookProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        try:
-            self.proc.stdin.close()
-        except OSError:  # what was still buffered for the ended process
-            pass
         for f in (self.out, self.err):
             f.close()
+
+    def _close_input(self) -> None:
+        """Close the stream to the other process; what was still buffered for
+        a process that ended is dropped."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
 
     @staticmethod
     def _read(f) -> str:

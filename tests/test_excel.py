@@ -208,3 +208,16 @@ def test_an_interrupt_while_the_tables_are_sent_ends_the_workbook_process(tmp_pa
         wp.WorkbookProcess({"peaks": pd.DataFrame({"a": [1]})}, tmp_path / "results.xlsx", {}, "en")
     assert len(started) == 1 and started[0].returncode is not None
     assert not (tmp_path / "results.xlsx").exists()
+
+
+def test_a_workbook_process_that_ends_before_reading_its_tables_is_reported_by_wait(tmp_path, monkeypatch):
+    import scenarios.workbook_process as wp
+
+    popen = wp.subprocess.Popen
+    # a child that exits at once, without reading: the tables meet a broken pipe
+    monkeypatch.setattr(wp.subprocess, "Popen", lambda args, **k: popen(
+        [args[0], "-c", "import sys; sys.exit('no room for a workbook')"], **k))
+    big = pd.DataFrame({"a": range(300_000)})  # more than a pipe's buffer
+    book = wp.WorkbookProcess({"peaks": big}, tmp_path / "results.xlsx", {}, "en")
+    with pytest.raises(OSError, match=r"results\.xlsx: could not be written \(no room for a workbook\)"):
+        book.wait()
