@@ -87,11 +87,14 @@ COLUMNS = {
 }
 
 
-#: results.xlsx's last sheet when a table is longer than an Excel sheet:
-#: (sheet name, headings of table, rows and note, the note)
-LONG_TABLES = {"zh": ("未收录的表", "表", "行数", "说明", "超过 Excel 工作表的 {limit:,} 行，见 {name}.csv"),
-               "en": ("tables not here", "table", "rows", "note",
-                      "more than an Excel sheet's {limit:,} rows: see {name}.csv")}
+#: results.xlsx's last sheet when a table is left to its CSV (``scenarios.excel.workbook_sheets``):
+#: (sheet name, headings of table, rows and note, the note by reason)
+LEFT_OUT = {"zh": ("未收录的表", "表", "行数", "说明",
+                   {"rows": "超过 Excel 工作表的 {rows:,} 行，见 {name}.csv",
+                    "cells": "工作簿至多收录 {cells:,} 个单元格，较大的表见 {name}.csv"}),
+            "en": ("tables not here", "table", "rows", "note",
+                   {"rows": "more than an Excel sheet's {rows:,} rows: see {name}.csv",
+                    "cells": "a workbook holds at most {cells:,} cells, the largest tables are left out: see {name}.csv"})}
 
 
 def column_headers(lang: str) -> dict[str, str]:

@@ -90,8 +90,9 @@ def write_frames(result: RunResult, folder: Path) -> None:
 
 
 def write_results_workbook(result: RunResult, path: Path, lang: str) -> None:
-    """results.xlsx: every output table as a sheet (named as its CSV), column
-    headers in the run's language, numbers as numbers, header row frozen."""
+    """results.xlsx: the output tables as sheets (named as their CSVs; those
+    left out are named on its last sheet, see ``scenarios.excel.workbook_sheets``),
+    column headers in the run's language, numbers as numbers, header row frozen."""
     from scenarios.excel import write_workbook
     from scenarios.labels import column_headers
 

@@ -151,6 +151,25 @@ def test_a_table_longer_than_an_excel_sheet_is_left_to_its_csv_and_named(monkeyp
     assert list(wb["未收录的表"].values) == [("表", "行数", "说明"), ("supply", 10, "超过 Excel 工作表的 5 行，见 supply.csv")]
 
 
+def test_past_the_cell_budget_the_largest_tables_are_left_to_their_csvs(monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    import scenarios.excel as xl
+
+    monkeypatch.setattr(xl, "WORKBOOK_CELLS", 30)
+    frame = pd.DataFrame({"region": list("abcdefghij"), "n": range(10)})
+    # 20 + 12 + 16 + 4 cells: the 20 leave (36 left), then the 16 (20 left, within the 30)
+    frames = {"supply": frame, "gap": frame.head(6), "demand": frame.head(8), "peaks": frame.head(2)}
+    xl.write_workbook(frames, tmp_path / "r.xlsx", lang="en")
+    wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    assert wb.sheetnames == ["gap", "peaks", "tables not here"]
+    assert list(wb["gap"].values)[1:] == list(zip(frame.region[:6], frame.n[:6]))
+    note = "a workbook holds at most 30 cells, the largest tables are left out: see {}.csv"
+    assert list(wb["tables not here"].values) == [("table", "rows", "note"), ("supply", 10, note.format("supply")),
+                                                  ("demand", 8, note.format("demand"))]
+    small = {name: f.head(3) for name, f in frames.items()}  # 4 x 6 cells fit whole
+    assert list(xl.workbook_sheets(small)) == list(small)
+
 
 def test_the_workbook_process_names_its_workbook_when_it_cannot_write_it(tmp_path):
     from scenarios.workbook_process import WorkbookProcess
