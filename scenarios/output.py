@@ -68,13 +68,15 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     other text are unchanged."""
     out = frame
     for col in frame.columns:
-        if frame[col].dtype != object and not pd.api.types.is_string_dtype(frame[col]):
+        values = frame[col]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue
-        text = frame[col].astype(str)
-        risky = frame[col].map(lambda v: isinstance(v, str)) & text.str.startswith(FORMULA_START)
-        if risky.any():
+        # each distinct text once: a country's tables have 17 million text cells and a few thousand texts
+        risky = [v for v in values.dropna().unique() if isinstance(v, str) and v.startswith(FORMULA_START)]
+        if risky:
+            hit = values.isin(risky)
             out = out.copy() if out is frame else out
-            out.loc[risky, col] = "'" + text[risky]
+            out.loc[hit, col] = "'" + values[hit].astype(str)
     return out
 
 

@@ -346,6 +346,8 @@ def test_csv_text_that_excel_would_run_as_a_formula_is_written_as_text():
     assert safe.region.tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-east", "'@sum", "north"]
     assert safe.n.tolist() == [-1.0, 2, 3, 4, 5]  # numbers stay numbers, negative ones too
     assert frame.region.iloc[0] == "=HYPERLINK(\"x\")"  # the run's own frame is not changed
+    mixed = excel_safe(pd.DataFrame({"note": ["=x", None, 3, "=x", "ok"]}, dtype=object)).note.tolist()
+    assert mixed[0] == mixed[3] == "'=x" and mixed[1] is None and mixed[2] == 3 and mixed[4] == "ok"
 
 
 # --- re-running from a manifest ---------------------------------------------------------------
