@@ -114,13 +114,19 @@ def _assign_solution(m: StaffingModel) -> dict[str, pd.DataFrame]:
                                                                  ignore_index=True)
     hires = pd.DataFrame([(r, s, j, c, t, _val(v)) for (r, s, j, c, t), v in m.hires.items()],
                          columns=["region", "stage", "subject", "certificate", "year", "teachers"])
-    moves = pd.DataFrame([(r1, r2, s1, s2, j1, c, t, x, j2, kind) for r1, r2, s1, s2, j1, j2, c, t, x, kind in moves],
-                         columns=MOVE_COLUMNS)
-    keys = [c for c in MOVE_COLUMNS if c != "teachers"]
-    moves = moves.groupby(keys, as_index=False).teachers.sum()[MOVE_COLUMNS]
+    # one row per move and kind (a rotation and a return may meet), in the order of its key columns:
+    # a dict, not a groupby of nine keys, which took longer than the rest of the read-back
+    summed = {}
+    for r1, r2, s1, s2, j1, j2, c, t, x, kind in moves:
+        key = (r1, r2, s1, s2, j1, c, t, j2, kind)
+        summed[key] = summed.get(key, 0.0) + x
+    moves = pd.DataFrame([(*k[:7], x, *k[7:]) for k, x in sorted(summed.items(), key=lambda kx: kx[0])],
+                         columns=MOVE_COLUMNS).astype({"teachers": float, "year": int})
     cap = lookup(inp.cap, ["region", "year"], "cap")
-    filled = staff.groupby(["region", "stage", "year"]).stock_end.sum()
-    posts = pd.DataFrame([(r, s, t, _val(v), cap[(r, t)], float(filled.get((r, s, t), 0.0)))
+    filled = {}
+    for (r, s, j, t), a in agg.items():
+        filled[(r, s, t)] = filled.get((r, s, t), 0.0) + a["stock_end"]
+    posts = pd.DataFrame([(r, s, t, _val(v), cap[(r, t)], filled.get((r, s, t), 0.0))
                           for (r, s, t), v in m.posts.items()],
                          columns=["region", "stage", "year", "posts", "cap", "filled"])
     return dict(staff=staff, hires=hires[hires.teachers > 1e-9].reset_index(drop=True),
