@@ -678,6 +678,8 @@ def area_shortfall_page(pdf, r, T, lang):
     regions, total = areas_shown(r, lang)
     staff, gap = r.plan.staff, r.gap[r.gap.year.isin(r.plan.staff.year.unique())]
     stages = _stages(staff)
+    # one scale for the areas shown, cut from the whole tables once (a country has 2,850 areas)
+    staff, gap = staff[staff.region.isin(regions)], gap[gap.region.isin(regions)]
     none = gap.groupby(["region", "year"]).shortfall.sum()
     ymax = max(float(none.max()) if len(none) else 0.0,
                float(staff.groupby(["region", "year"]).shortfall.sum().max())) * 1.1 or 1.0
@@ -722,8 +724,8 @@ def area_plan_table(r, years: list[int], lang: str, regions: list[str] | None = 
     names = r.area_names(lang)
     if regions is None:
         regions = list(names)
-    staff = p.staff[p.staff.year.isin(years)]
-    mv = p.moves[p.moves.year.isin(years)]
+    staff = p.staff[p.staff.year.isin(years) & p.staff.region.isin(regions)]
+    mv = p.moves[p.moves.year.isin(years) & (p.moves.region_from.isin(regions) | p.moves.region_to.isin(regions))]
     stage_mv = mv[(mv.region_from == mv.region_to) & (mv.stage_from != mv.stage_to)]
     rot = mv[mv.region_from != mv.region_to]
     last = p.posts[p.posts.year == years[-1]].set_index(["region", "stage"]).posts
@@ -952,19 +954,25 @@ CITY_TEXT = {
                first="首个规划年", prices="全市约束的影子价格（元当量，非现金；首个规划年）",
                graduates="毕业生（元当量/人）", cap_total="全市编制总额（元当量/个）",
                budget="全市预算（元当量/元）", none="未设置全市约束：各区分别规划。",
-               rounds="协调轮数"),
+               rounds="协调轮数", shown="（缺编最多的 {n} 个，共 {total:,} 个区县）"),
     "en": dict(title="City: shortfall by district, posts and graduates shared",
                short="Shortfall left over the plan (FTE-years), by district and stage", district="District",
                cap="Areas' caps together", posts="Posts held", share="City share", grads="Graduates hired",
                first="first plan year", prices="Prices of the city rows (yuan-equivalent, not cash; first plan year)",
                graduates="graduates (per graduate)", cap_total="city establishment total (per post)",
                budget="city budget (per yuan)", none="No [city] rows: each district plans on its own.",
-               rounds="rounds of coordination"),
+               rounds="rounds of coordination", shown=" (the {n} of {total:,} districts with most left)"),
 }
 
 
+#: districts in the city page's chart: the most shortfall first (a country has 2,850, unreadable as bars)
+CITY_BARS = 40
+
+
 def city_page(pdf, r, T, lang: str) -> None:
-    """One page for a run of several districts (none for a lone district)."""
+    """One page for a run of several districts (none for a lone district):
+    shortfall by district and stage (the ``CITY_BARS`` with most), and the
+    16 with most as a table of caps, posts and graduates."""
     staff = r.plan.staff
     if "district" not in staff.columns:
         return
@@ -973,7 +981,9 @@ def city_page(pdf, r, T, lang: str) -> None:
     fig = _page(W["title"])
     stages = _stages(staff)
     d = staff.groupby(["district", "stage"]).shortfall.sum().unstack("stage").reindex(columns=stages).fillna(0.0)
-    d = d.loc[d.sum(axis=1).sort_values(ascending=False).index]
+    d = d.loc[d.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    districts = len(d)
+    d = d.iloc[:CITY_BARS]
     ax = fig.add_axes([0.06, 0.53, 0.88, 0.33])
     x = np.arange(len(d))
     bottom = np.zeros(len(d))
@@ -981,7 +991,8 @@ def city_page(pdf, r, T, lang: str) -> None:
         ax.bar(x, d[s].to_numpy(), bottom=bottom, color=COLORS[s], width=0.75, label=_stage(s, lang))
         bottom += d[s].to_numpy()
     ax.set_xticks(x, list(d.index), fontsize=8, rotation=45 if len(d) > 8 else 0, ha="right" if len(d) > 8 else "center")
-    ax.set_title(W["short"], fontsize=12)
+    ax.set_title(W["short"] + ("" if len(d) == districts else W["shown"].format(n=len(d), total=districts)),
+                 fontsize=12)
     ax.legend(fontsize=9, frameon=False)
 
     posts = r.plan.posts[r.plan.posts.year == first]

@@ -60,3 +60,24 @@ def test_a_stochastic_plan_of_a_city_is_refused_before_any_computation(city):
     path, _ = city
     with pytest.raises(InputError, match="plan.stochastic plans one district; the data has 16 districts"):
         check_scenario(load_scenario(path).override(plan={"stochastic": True}))
+
+
+def test_a_run_of_several_districts_writes_their_rows_and_a_city_page_of_the_most_short(tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    import scenarios.report as report
+    from scenarios.generate import scenario_text
+    from scenarios.output import write_run
+    from scenarios.runner import run
+
+    for name, frame in build("country", seed=1, counties=3).items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    quick = "[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n"
+    (tmp_path / "scenario.toml").write_text(scenario_text("country", 1) + quick, encoding="utf-8")
+    monkeypatch.setattr(report, "CITY_BARS", 2)
+    folder = write_run(run(load_scenario(tmp_path / "scenario.toml"), scheduler="serial"), tmp_path / "out", "en")
+    staff = pd.read_csv(folder / "plan_staff.csv")
+    assert staff.groupby("district").region.nunique().to_dict() == {f"county-{k:04d}": 1 for k in (1, 2, 3)}
+    pages = [p.extract_text() for p in PdfReader(folder / "report.pdf").pages]
+    city = [t for t in pages if "City: shortfall by district" in t]
+    assert len(city) == 1 and "(the 2 of 3 districts with most left)" in city[0]
