@@ -80,11 +80,15 @@ def stack_districts(frames: Sequence[pd.DataFrame], districts: Sequence[str]) ->
     return out
 
 
-def _combine(values: list, districts: list[str]):
+def _combine(values: list, districts: list[str] | None):
     """One value from the districts' values of one field: frames stacked
-    with a district column, dicts combined key by key, numbers summed."""
+    with a district column (``districts`` None: frames that have one
+    already, one after the other), dicts combined key by key, numbers summed."""
     first = values[0]
     if isinstance(first, pd.DataFrame):
+        if districts is None:
+            kept = [v for v in values if len(v.columns)]
+            return pd.concat(kept, ignore_index=True) if kept else first
         kept = [(v, d) for v, d in zip(values, districts) if len(v.columns)]
         return stack_districts(*zip(*kept)) if kept else first
     if isinstance(first, dict):
@@ -98,13 +102,22 @@ def combine_plans(plans: dict[str, Plan]) -> Plan:
     """The city's plan from its districts' plans: every table with a
     ``district`` column; solver time (HiGHS's own, seconds) and objective
     (yuan-equivalent) summed; optimal only if every district's plan is."""
+    return _merged(list(plans.values()), list(plans))
+
+
+def concat_plans(plans: list[Plan]) -> Plan:
+    """Plans of groups of districts (each from ``combine_plans``) as one, in
+    their order: tables one after the other, as ``combine_plans`` sums."""
+    return _merged(plans, None)
+
+
+def _merged(plans: list[Plan], districts: list[str] | None) -> Plan:
     from optimize.plan import Plan
     from optimize.solve import SolveInfo
 
-    districts = list(plans)
     kw = {}
     for f in dataclasses.fields(Plan):
-        values = [getattr(p, f.name) for p in plans.values()]
+        values = [getattr(p, f.name) for p in plans]
         if f.name == "info":
             kw[f.name] = SolveInfo(values[0].solver, "Optimal" if all(v.status == "Optimal" for v in values)
                                    else "mixed", sum(v.seconds for v in values), sum(v.objective for v in values),

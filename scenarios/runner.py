@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from forecast.enrolment import DISTRICT
 from forecast.gap import turning_points
 from forecast.peaks import peak_table
-from optimize.city import combine_plans, stack_districts
+from optimize.city import combine_plans, concat_plans, stack_districts
 from optimize.city_plan import solve_city
 from optimize.plan import Plan, solve_plan
 from optimize.problem import adjust_cap
@@ -89,7 +90,7 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             items = ((d, cut.pop(d)) for d in names)
             sizes = [len(cut[d]["roster"]) for d in names]  # teachers' rows: the district's size
         if apart:
-            forecasts, plan, share = _districts_apart(s, items, sizes, names, e)
+            f, first, area_weights, plan, share = _districts_apart(s, items, sizes, names, e)
             wall = time.perf_counter() - t
             timings["forecast"], timings["plan"] = wall * share, wall * (1 - share)
         else:
@@ -102,15 +103,14 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
             units = [(f.plan_inputs, district_plan_params(plan_params, f.district, graduates)) for f in forecasts]
             plan = city_plan(units, names, s.city, e) if len(names) > 1 else _plan_task(units[0])
             timings["plan"] = time.perf_counter() - t
+            f, first = _stack(forecasts, len(names) > 1), forecasts[0].enrolment
+            area_weights = {k: v for fc in forecasts for k, v in fc.enrolment.region_weights.items()}
     timings["plan_build"] = plan.build_seconds
     timings["plan_solve"] = plan.info.seconds
-    f = _stack(forecasts, len(names) > 1)
-    first = forecasts[0].enrolment
     result = RunResult(s, f["enrolment"], f["enrolment_stage"], f["demand"], f["supply"], f["gap"], None,
                        turning_points(f["gap"]), plan, hashes, timings, first.weights, tables.get("areas"),
                        tables["posts"].query("year == @base")[["region", "stage", "posts"]].reset_index(drop=True),
-                       forecast_record={"weights_by_area": {k: v for fc in forecasts
-                                                            for k, v in fc.enrolment.region_weights.items()},
+                       forecast_record={"weights_by_area": area_weights,
                                         "interval_errors": first.interval_errors(),
                                         "interval_errors_own": first.interval_errors("n_own")},
                        plan_units=len(names), plan_inputs=forecasts[0].plan_inputs if len(names) == 1 else None)
@@ -137,15 +137,61 @@ def _forecast_task(s: Scenario, item) -> DistrictForecast:
     return f
 
 
-def _districts_apart(s: Scenario, items, sizes: list[int], names: list[str], e) -> tuple[list, Plan, float]:
-    """Districts with no city row between them, each forecast and planned
-    in one task (``_district_task``) so that its plan inputs never travel to
-    this process and back: their forecasts, the combined plan and the share
-    of the tasks' seconds that went to the forecast (for ``timings``)."""
-    done = e.map(partial(_district_task, s), items, sizes)
-    spent = np.array([sec for _, _, sec in done]).sum(axis=0)   # forecast, plan (s, summed over districts)
-    plan = combine_plans({d: p for d, (_, p, _) in zip(names, done)})
-    return [f for f, _, _ in done], plan, float(spent[0] / max(spent.sum(), 1e-9))
+def _districts_apart(s: Scenario, items, sizes: list[int], names: list[str], e) -> tuple:
+    """Districts with no city row between them, forecast and planned in
+    tasks of ``districts_per_task`` districts running one after the other
+    (``_districts_task``), so that a district's plan inputs never travel to
+    this process and back: their tables stacked, the first district's
+    enrolment forecast (its pooled weights and interval record), every
+    area's weights, the combined plan and the share of the tasks' seconds
+    that went to the forecast (for ``timings``)."""
+    k = districts_per_task(len(names))
+    groups = _groups(items, k)
+    done = e.map(partial(_districts_task, s), groups, [sum(sizes[i:i + k]) for i in range(0, len(sizes), k)])
+    spent = np.array([sec for *_, sec in done]).sum(axis=0)   # forecast, plan (s, summed over districts)
+    tables = {name: pd.concat([d[0][name] for d in done], ignore_index=True) for name in done[0][0]}
+    weights = {area: w for d in done for area, w in d[2].items()}
+    plan = concat_plans([d[3] for d in done])
+    return tables, done[0][1], weights, plan, float(spent[0] / max(spent.sum(), 1e-9))
+
+
+#: at most this many tasks for districts planned apart: a country's 2,850 counties as 285 tasks of 10.
+#: One task a county cost this process 40 ms a county (Dask's scheduler and client, and unpickling 20
+#: small frames a county), against the 0.4 s the workers spend on it
+MAX_TASKS = 300
+
+
+def districts_per_task(districts: int) -> int:
+    """Districts one task forecasts and plans: one each up to ``MAX_TASKS``
+    districts (a city's districts are large and few), then as many as keep
+    the tasks to ``MAX_TASKS``."""
+    return -(-districts // MAX_TASKS)
+
+
+def _groups(items, k: int):
+    """``items`` in consecutive groups of ``k`` (the last may be shorter)."""
+    group = []
+    for item in items:
+        group.append(item)
+        if len(group) == k:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _districts_task(s: Scenario, group: list) -> tuple:
+    """Consecutive districts forecast and planned (``_district_task``) as one
+    Dask task: their tables stacked with a district column, the first one's
+    enrolment forecast without its frames, their areas' weights, their
+    combined plan and the seconds forecast and plan took."""
+    done = [_district_task(s, item) for item in group]
+    forecasts = [f for f, _, _ in done]
+    first = forecasts[0].enrolment
+    light = dataclasses.replace(first, by_grade=None, by_stage=None, projection=None)
+    weights = {area: w for f in forecasts for area, w in f.enrolment.region_weights.items()}
+    plan = combine_plans({f.district: p for f, (_, p, _) in zip(forecasts, done)})
+    return _stack(forecasts, True), light, weights, plan, tuple(np.sum([sec for *_, sec in done], axis=0))
 
 
 def _district_task(s: Scenario, item) -> tuple[DistrictForecast, Plan, tuple[float, float]]:

@@ -62,10 +62,11 @@ def test_a_stochastic_plan_of_a_city_is_refused_before_any_computation(city):
         check_scenario(load_scenario(path).override(plan={"stochastic": True}))
 
 
-def test_a_run_of_several_districts_writes_their_rows_and_a_city_page_of_the_most_short(tmp_path, monkeypatch):
+def test_several_districts_write_their_rows_and_a_city_page_and_group_into_tasks_unchanged(tmp_path, monkeypatch):
     from pypdf import PdfReader
 
     import scenarios.report as report
+    import scenarios.runner as runner
     from scenarios.generate import scenario_text
     from scenarios.output import write_run
     from scenarios.runner import run
@@ -75,7 +76,16 @@ def test_a_run_of_several_districts_writes_their_rows_and_a_city_page_of_the_mos
     quick = "[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n"
     (tmp_path / "scenario.toml").write_text(scenario_text("country", 1) + quick, encoding="utf-8")
     monkeypatch.setattr(report, "CITY_BARS", 2)
-    folder = write_run(run(load_scenario(tmp_path / "scenario.toml"), scheduler="serial"), tmp_path / "out", "en")
+    result = run(load_scenario(tmp_path / "scenario.toml"), scheduler="serial")
+    folder = write_run(result, tmp_path / "out", "en")
+    # two districts a task (then one) gives the same tables, plan and record as one a task
+    monkeypatch.setattr(runner, "MAX_TASKS", 2)
+    assert runner.districts_per_task(3) == 2
+    grouped = run(load_scenario(tmp_path / "scenario.toml"), scheduler="serial")
+    for name, frame in result.frames().items():
+        pd.testing.assert_frame_equal(grouped.frames()[name], frame, check_exact=True, obj=name)
+    assert grouped.forecast_record == result.forecast_record
+    assert (grouped.plan.info.status, grouped.plan.info.objective) == (result.plan.info.status, result.plan.info.objective)
     staff = pd.read_csv(folder / "plan_staff.csv")
     assert staff.groupby("district").region.nunique().to_dict() == {f"county-{k:04d}": 1 for k in (1, 2, 3)}
     pages = [p.extract_text() for p in PdfReader(folder / "report.pdf").pages]
