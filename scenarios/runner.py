@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Callable
 
 from functools import partial
+from itertools import islice
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from forecast.enrolment import DISTRICT
+from forecast.enrolment import DISTRICT, EnrolmentForecast
 from forecast.gap import turning_points
 from forecast.peaks import peak_table
 from optimize.city import combine_plans, concat_plans, stack_districts
@@ -137,7 +138,8 @@ def _forecast_task(s: Scenario, item) -> DistrictForecast:
     return f
 
 
-def _districts_apart(s: Scenario, items, sizes: list[int], names: list[str], e) -> tuple:
+def _districts_apart(s: Scenario, items, sizes: list[int], names: list[str], e
+                     ) -> tuple[dict[str, pd.DataFrame], EnrolmentForecast, dict, Plan, float]:
     """Districts with no city row between them, forecast and planned in
     tasks of ``districts_per_task`` districts running one after the other
     (``_districts_task``), so that a district's plan inputs never travel to
@@ -170,17 +172,13 @@ def districts_per_task(districts: int) -> int:
 
 def _groups(items, k: int):
     """``items`` in consecutive groups of ``k`` (the last may be shorter)."""
-    group = []
-    for item in items:
-        group.append(item)
-        if len(group) == k:
-            yield group
-            group = []
-    if group:
+    it = iter(items)
+    while group := list(islice(it, k)):
         yield group
 
 
-def _districts_task(s: Scenario, group: list) -> tuple:
+def _districts_task(s: Scenario, group: list
+                    ) -> tuple[dict[str, pd.DataFrame], EnrolmentForecast, dict, Plan, tuple[float, float]]:
     """Consecutive districts forecast and planned (``_district_task``) as one
     Dask task: their tables stacked with a district column, the first one's
     enrolment forecast without its frames, their areas' weights, their
