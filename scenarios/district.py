@@ -31,7 +31,7 @@ class DistrictForecast:
     """What one district's data give the plan and the run's tables (persons,
     FTE): enrolment (its frames, weights and paths), demand, supply, the
     no-action gap and the plan's inputs (None once the district's own task
-    has planned it: ``scenarios.runner._district_task``)."""
+    has planned it: ``scenarios.runner._district``)."""
 
     district: str
     enrolment: EnrolmentForecast

@@ -128,12 +128,17 @@ def _run(s: Scenario, progress, out_dir, scheduler) -> RunResult:
 
 
 def _forecast_task(s: Scenario, item) -> DistrictForecast:
-    """One district's forecast, as a Dask task. Its Monte Carlo paths stay in
-    the worker: the frames carry the intervals, and a country's paths
-    together would not fit in memory."""
-    district, tables = item
+    """One district's forecast (``_forecast``), as a Dask task."""
     with threadpool_limits(limits=NUMERIC_THREADS):
-        f = forecast_district(s, tables, district, several=True)
+        return _forecast(s, item)
+
+
+def _forecast(s: Scenario, item) -> DistrictForecast:
+    """One district's forecast. Its Monte Carlo paths stay where it ran: the
+    frames carry the intervals, and a country's paths together would not
+    fit in memory."""
+    district, tables = item
+    f = forecast_district(s, tables, district, several=True)
     f.enrolment.projection = None
     return f
 
@@ -179,11 +184,13 @@ def _groups(items, k: int):
 
 def _districts_task(s: Scenario, group: list
                     ) -> tuple[dict[str, pd.DataFrame], EnrolmentForecast, dict, Plan, tuple[float, float]]:
-    """Consecutive districts forecast and planned (``_district_task``) as one
+    """Consecutive districts forecast and planned (``_district``) as one
     Dask task: their tables stacked with a district column, the first one's
     enrolment forecast without its frames, their areas' weights, their
     combined plan and the seconds forecast and plan took."""
-    done = [_district_task(s, item) for item in group]
+    # one thread limit for the group: entering threadpoolctl's limits costs 2.7 ms
+    with threadpool_limits(limits=NUMERIC_THREADS):
+        done = [_district(s, item) for item in group]
     forecasts = [f for f, _, _ in done]
     first = forecasts[0].enrolment
     light = dataclasses.replace(first, by_grade=None, by_stage=None, projection=None)
@@ -192,13 +199,13 @@ def _districts_task(s: Scenario, group: list
     return _stack(forecasts, True), light, weights, plan, tuple(np.sum([sec for *_, sec in done], axis=0))
 
 
-def _district_task(s: Scenario, item) -> tuple[DistrictForecast, Plan, tuple[float, float]]:
-    """One district forecast and planned, as a Dask task: its forecast
-    (plan inputs let go), its plan and the seconds each took."""
+def _district(s: Scenario, item) -> tuple[DistrictForecast, Plan, tuple[float, float]]:
+    """One district forecast and planned: its forecast (plan inputs let go),
+    its plan and the seconds each took."""
     t = time.perf_counter()
-    f = _forecast_task(s, item)
+    f = _forecast(s, item)
     t1 = time.perf_counter()
-    plan = _plan_task((f.plan_inputs, district_plan_params(s.plan, f.district, item[1].get("graduates"))))
+    plan = solve_plan(f.plan_inputs, district_plan_params(s.plan, f.district, item[1].get("graduates")))
     f.plan_inputs = None
     return f, plan, (t1 - t, time.perf_counter() - t1)
 
