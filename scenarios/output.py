@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scenarios.csv_text import write_csv_text
 from scenarios.folders import atomic_folder, run_name
 from scenarios.result import RunResult
 
@@ -81,8 +82,9 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """One output table as CSV: UTF-8, six decimals, safe to open in Excel."""
-    excel_safe(frame).to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+    """One output table as CSV: UTF-8, six decimals, safe to open in Excel
+    (the text of ``to_csv``, made column-wise: ``scenarios.csv_text``)."""
+    write_csv_text(excel_safe(frame), path, float_format="%.6f")
 
 
 def write_frames(result: RunResult, folder: Path) -> None:

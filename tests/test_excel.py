@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from forecast.errors import InputError
 from scenarios import load_scenario, run
 from scenarios.inputs import read_table
-from scenarios.output import manifest, write_frames, write_results_workbook
+from scenarios.output import excel_safe, manifest, write_frames, write_results_workbook
 from scenarios.rerun import scenario_from_manifest
 from scenarios.schema import DEFAULT_DIR
 
@@ -63,6 +63,14 @@ def test_a_scenario_read_from_workbooks_gives_the_same_csvs_as_its_csv_twin(twin
     assert from_xlsx.input_hashes["enrolment"]["path"].endswith("district.xlsx#enrolment")
     assert from_xlsx.input_hashes["enrolment"]["sha256"] == hashlib.sha256(
         (d / "district.xlsx").read_bytes()).hexdigest()
+
+
+def test_a_run_s_csvs_are_the_text_pandas_would_write(twins, tmp_path):
+    _, result, _ = twins
+    write_frames(result, tmp_path)
+    for name, frame in result.frames().items():
+        text = excel_safe(frame).to_csv(index=False, float_format="%.6f", lineterminator="\n")
+        assert (tmp_path / f"{name}.csv").read_bytes() == text.encode("utf-8"), name
 
 
 def test_rerun_checks_the_workbook_behind_a_sheet(twins, tmp_path):
