@@ -36,3 +36,16 @@ def simple_params() -> PlanParams:
                       new_hire_attrition=0.0, mentor_ratio=10.0,
                       graduate_supply={"preschool": 1e6, "primary": 1e6, "junior": 1e6, "senior": 1e6},
                       region_move_share=0.0, elastic_weight=1e6)
+
+
+@pytest.fixture(scope="session")
+def default_run():
+    """The embedded default district's baseline, paths 20: run once per test
+    process and shared by the files that read it (test_default_wave,
+    test_plan_ladder, test_plan_levers, test_scenario_levers). The plan and
+    the no-action gap rest on the point forecast, so they are those of 1,000
+    paths; the paths only set the intervals. Tests read it and never change
+    it (nothing they call writes into a run's frames or plan inputs)."""
+    from scenarios import load_scenario, run
+
+    return run(load_scenario().override(forecast={"paths": 20}))

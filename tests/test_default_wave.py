@@ -1,13 +1,11 @@
 """On the default district the no-action gap shows the wave moving up."""
 import pytest
 
-from scenarios.runner import run
-from scenarios.schema import load_scenario
-
 
 @pytest.fixture(scope="module")
-def result():
-    return run(load_scenario().override(forecast={"paths": 50}))
+def result(default_run):
+    """The default baseline (tests/conftest.py): its gap is the same with 20 paths as with 50."""
+    return default_run
 
 
 def test_each_stage_moves_the_way_the_births_say(result):

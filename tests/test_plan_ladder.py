@@ -77,10 +77,9 @@ def test_a_post_for_one_year_is_worth_nothing_when_its_teacher_must_stay(simple_
 # --- the default district ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def base():
-    from scenarios import load_scenario, run
-
-    return run(load_scenario().override(forecast={"paths": 20}))
+def base(default_run):
+    """The default baseline, paths 20 (tests/conftest.py)."""
+    return default_run
 
 
 @pytest.fixture(scope="module")

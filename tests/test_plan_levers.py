@@ -137,10 +137,19 @@ def test_retraining_pairs_are_checked_with_the_key_named(tmp_path):
 # --- the library scenarios on the default district ------------------------------------------------
 
 @pytest.fixture(scope="module")
-def baseline():
-    from scenarios import load_scenario, run
+def baseline(default_run):
+    """The library's baseline.toml is the embedded default with its own
+    description and no other change: the default baseline, paths 20, shared
+    with other files (tests/conftest.py). ``_lever`` checks that each lever
+    changes only [plan] against it."""
+    from scenarios import load_scenario
 
-    return run(load_scenario(LIBRARY / "baseline.toml").override(forecast={"paths": 20}))
+    from scenarios.schema import SECTIONS
+
+    library = load_scenario(LIBRARY / "baseline.toml").override(forecast={"paths": 20})
+    for section in SECTIONS:
+        assert library.settings.get(section) == default_run.scenario.settings.get(section), section
+    return default_run
 
 
 def _lever(baseline, name: str):

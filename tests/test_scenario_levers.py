@@ -6,8 +6,9 @@ from scenarios import load_scenario, run
 
 
 @pytest.fixture(scope="module")
-def base():
-    return run(load_scenario().override(forecast={"paths": 20}))
+def base(default_run):
+    """The default baseline, paths 20 (tests/conftest.py)."""
+    return default_run
 
 
 def test_new_housing_adds_pupils_that_move_up(base):
