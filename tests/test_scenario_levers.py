@@ -12,8 +12,10 @@ def base(default_run):
 
 
 def test_new_housing_adds_pupils_that_move_up(base):
+    # the enrolment forecast does not depend on the plan's years (the same
+    # 10-year horizon as the baseline's): three plan years keep this run short
     extra = run(load_scenario().override(forecast={"paths": 20, "adjustments": [
-        {"region": "east", "grade": 1, "year": 2027, "students": 600}]}))
+        {"region": "east", "grade": 1, "year": 2027, "students": 600}]}, plan={"years": 3}))
     g = lambda r, grade, year: r.enrolment.query(f"region == 'east' and grade == {grade} and year == {year}").students.iloc[0]
     assert g(extra, 1, 2027) - g(base, 1, 2027) == pytest.approx(600)
     assert 500 < g(extra, 2, 2028) - g(base, 2, 2028) < 700
@@ -39,8 +41,9 @@ def test_unknown_area_in_adjustments_is_refused():
         run(s)
 
 
-def test_plan_closes_the_shortfall_within_three_years_when_the_cap_allows(base):
-    roomy = run(load_scenario().override(forecast={"paths": 20}, plan={"cap_change": 1000}))
+def test_plan_closes_the_shortfall_within_three_years_when_the_cap_allows():
+    # six plan years: the shortfall must be closed from the third and stay closed for four more
+    roomy = run(load_scenario().override(forecast={"paths": 20}, plan={"cap_change": 1000, "years": 6}))
     short = roomy.plan.staff.groupby("year").shortfall.sum()
     years = sorted(short.index)
     no_action = roomy.gap.groupby("year").shortfall.sum()
