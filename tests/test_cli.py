@@ -24,6 +24,9 @@ EXPECTED = {"enrolment.csv", "enrolment_stage.csv", "demand.csv", "supply.csv", 
             "plan_value.csv", "post_value.csv",
             "plan_violations.csv", "plan_key.csv", "plan_caps.csv", "results.xlsx", "report.pdf", "manifest.json"}
 QUICK = '[forecast]\npaths = 30\n'
+#: three plan years (after QUICK, in its [forecast] section): a run's folder, report and tables are all
+#: there, at a fraction of the ten years' solve
+SHORT = 'horizon = 3\n[plan]\nyears = 3\n'
 
 
 def staffcast(*args, cwd=None):
@@ -58,7 +61,7 @@ def first_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     d = tmp_path_factory.mktemp("quick")
-    (d / "quick.toml").write_text('extends = "default"\nname = "quick"\n' + QUICK, encoding="utf-8")
+    (d / "quick.toml").write_text('extends = "default"\nname = "quick"\n' + QUICK + SHORT, encoding="utf-8")
     return d / "quick.toml"
 
 
@@ -217,15 +220,10 @@ def test_page_one_numbers_are_the_csvs_numbers(first_run, english_run, lang):
     assert (f"{_fmt(lo)}–{_fmt(hi)}" if _fmt(lo) != _fmt(hi) else _fmt(lo)) in flat
 
 
-def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(tmp_path):
-    name = "编制" * 150  # 900 bytes of UTF-8: more than a file name may hold
-    (tmp_path / "s.toml").write_text(f'extends = "default"\nname = "{name}"\ntitle = "$5 亿元 $x$ 方案"\n'
-                                     '[forecast]\npaths = 20\nhorizon = 3\n[plan]\nyears = 3\n', encoding="utf-8")
-    code, out, err = cli("run", tmp_path / "s.toml", "--out", tmp_path / "runs")
-    assert code == 0, err
-    folder = Path(out.strip().splitlines()[-1])
+def test_a_title_with_dollars_and_a_long_chinese_name_make_a_run(run_with_history):
+    folder = run_with_history[1]  # its name: LONG_NAME, its title: DOLLAR_TITLE
     assert folder.is_dir() and len(folder.name.encode("utf-8")) <= 255
-    assert "$5 亿元 $x$ 方案" in PdfReader(folder / "report.pdf").pages[0].extract_text()
+    assert DOLLAR_TITLE in PdfReader(folder / "report.pdf").pages[0].extract_text()
 
 
 NEGATIVE_CAP = "region,year,cap\n" + "".join(f"{r},{y},{-5 if (r, y) == ('east', 2027) else 4000}\n"
@@ -352,8 +350,8 @@ def test_csv_text_that_excel_would_run_as_a_formula_is_written_as_text():
 
 # --- re-running from a manifest ---------------------------------------------------------------
 
-def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
-    out, folder = first_run
+def test_rerun_reproduces_the_csvs_bit_for_bit(english_run, tmp_path):
+    folder = english_run  # the quick scenario, three plan years, its report in English
     code, stdout, err = cli("rerun", folder / "manifest.json", "--out", tmp_path)
     assert code == 0, err
     again = Path(stdout.strip().splitlines()[-1])
@@ -363,13 +361,20 @@ def test_rerun_reproduces_the_csvs_bit_for_bit(first_run, tmp_path):
     assert {k: old[k] for k in csvs} == {k: new[k] for k in csvs}
 
 
+LONG_NAME = "编制" * 150  # 900 bytes of UTF-8: more than a file name may hold
+DOLLAR_TITLE = "$5 亿元 $x$ 方案"
+
+
 @pytest.fixture(scope="module")
 def run_with_history(tmp_path_factory):
-    """A quick run that reads the optional roster_previous table."""
+    """A quick run that reads the optional roster_previous table, under a
+    name longer than a file name may be and a title with dollar signs: the
+    rerun tests and the title test read this one run."""
     d = tmp_path_factory.mktemp("history")
     r = pd.read_csv(DEFAULT_DIR / "roster.csv")
     r[r.age >= 31].assign(age=lambda x: x.age - 1).to_csv(d / "roster_2023.csv", index=False)
-    (d / "s.toml").write_text(BASE + '[data]\nroster_previous = "roster_2023.csv"\n[forecast]\npaths = 20\n'
+    (d / "s.toml").write_text(BASE + f'name = "{LONG_NAME}"\ntitle = "{DOLLAR_TITLE}"\n'
+                              '[data]\nroster_previous = "roster_2023.csv"\n[forecast]\npaths = 20\n'
                               'horizon = 3\n[plan]\nyears = 3\n', encoding="utf-8")
     code, out, err = cli("run", d / "s.toml", "--out", d / "runs")
     assert code == 0, err
