@@ -7,7 +7,7 @@ sub-folder per scenario) is ``scenarios.compare_report.write_comparison``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Callable
 
@@ -134,25 +134,43 @@ def plan_rows(result: RunResult, name: str) -> list[dict]:
 @dataclass
 class Comparison:
     """Several runs side by side. ``names`` are unique labels in run order
-    (the first is the reference in the PDF's differences)."""
+    (the first is the reference in the PDF's differences).
+
+    The tables below are each computed once, on first use, and handed out
+    as copies: the results do not change once compared, and writing a
+    comparison reads the summary and the stage-year table four times each
+    (the CSVs, then three of the PDF's pages), 0.9 s and 0.3 s a time for
+    the library's 18 scenarios."""
 
     results: list[RunResult]
     names: list[str]
 
+    @cached_property
+    def _summary(self) -> pd.DataFrame:
+        return pd.DataFrame([summary_row(r, n) for r, n in zip(self.results, self.names)])
+
+    @cached_property
+    def _stage_year(self) -> pd.DataFrame:
+        return pd.concat([by_stage_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+
+    @cached_property
+    def _costs(self) -> pd.DataFrame:
+        return pd.concat([costs_by_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+
     @property
     def summary(self) -> pd.DataFrame:
         """One row per scenario (see ``summary_row``)."""
-        return pd.DataFrame([summary_row(r, n) for r, n in zip(self.results, self.names)])
+        return self._summary.copy()
 
     @property
     def stage_year(self) -> pd.DataFrame:
         """scenario, stage, year and the plan's numbers (see ``by_stage_year``)."""
-        return pd.concat([by_stage_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+        return self._stage_year.copy()
 
     @property
     def costs(self) -> pd.DataFrame:
         """scenario, year and cost by item (yuan)."""
-        return pd.concat([costs_by_year(r, n) for r, n in zip(self.results, self.names)], ignore_index=True)
+        return self._costs.copy()
 
     @property
     def plans(self) -> pd.DataFrame:
