@@ -42,7 +42,7 @@ def simple_params() -> PlanParams:
 def default_run():
     """The embedded default district's baseline, paths 20: run once per test
     process and shared by the files that read it (test_default_wave,
-    test_plan_ladder, test_plan_levers, test_scenario_levers). The plan and
+    test_plan_ladder, test_scenario_levers). The plan and
     the no-action gap rest on the point forecast, so they are those of 1,000
     paths; the paths only set the intervals. Tests read it and never change
     it (nothing they call writes into a run's frames or plan inputs)."""
