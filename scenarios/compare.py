@@ -17,6 +17,7 @@ import pandas as pd
 from forecast.grades import STAGES
 from optimize.plan import plan_costs
 from optimize.stochastic import mean_se
+from scenarios.district import shared_enrolment
 from scenarios.engine import SERIAL, engine
 from scenarios.folders import safe_name
 from scenarios.result import RunResult
@@ -212,15 +213,27 @@ def compare(scenarios: list[Scenario], progress: Callable[[str], None] | None = 
     cluster sized to the machine by default, on the Dask scheduler at
     ``scheduler`` (an address), or one after another in this process
     (``scheduler="serial"``, where ``progress`` gets a line per step). Each
-    run is seeded, so the results are the same wherever they ran. ``verbose``
-    shows the solver's log."""
+    run is seeded, so the results are the same wherever they ran. Scenarios
+    whose enrolment forecast has the same inputs (the library's 18 have four
+    distinct ones) share one projection per process
+    (``scenarios.district.shared_enrolment``): the same figures as
+    projecting it for each. ``verbose`` shows the solver's log."""
     if scheduler == SERIAL or len(scenarios) < 2:
         results = []
-        for i, s in enumerate(scenarios, 1):
-            say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
-            results.append(run(s, progress=say, verbose=verbose, scheduler=scheduler))
+        with shared_enrolment():
+            for i, s in enumerate(scenarios, 1):
+                say = (lambda msg, i=i, s=s: progress(f"[{i}/{len(scenarios)}] {s.name}: {msg}")) if progress else None
+                results.append(run(s, progress=say, verbose=verbose, scheduler=scheduler))
     else:
         # each run is one task; inside it, a stochastic plan's solves run one after another
         with engine(scheduler, progress=progress is not None) as e:
-            results = e.map(partial(run, verbose=verbose, scheduler=SERIAL), scenarios)
+            results = e.map(partial(_compared_run, verbose=verbose), scenarios)
     return Comparison(results, unique_names(results))
+
+
+def _compared_run(s: Scenario, verbose: bool) -> RunResult:
+    """One scenario of a comparison, as a Dask task: its enrolment forecast
+    projected once per worker for all the scenarios that share its inputs
+    (``shared_enrolment``, kept from one task to the next)."""
+    with shared_enrolment(keep=True):
+        return run(s, verbose=verbose, scheduler=SERIAL)

@@ -47,6 +47,30 @@ def test_a_dask_comparison_equals_the_serial_one_bit_for_bit(comp):
         assert r.plan.info.objective == d.plan.info.objective
 
 
+def test_scenarios_compared_together_project_each_enrolment_forecast_once(monkeypatch):
+    """The enrolment forecast is projected once per set of inputs, and each
+    run gets its own copy, bit for bit what it projects alone."""
+    import scenarios.district as district
+    from scenarios import run
+
+    projected = []
+    project = district.project_enrolment
+    monkeypatch.setattr(district, "project_enrolment", lambda *a: projected.append(a[3]) or project(*a))
+    quick = load_scenario().override(forecast={"paths": 20, "horizon": 1}, plan={"years": 1})
+    scenarios = [quick, quick.override(name="more_posts", plan={"cap_change": 100}),
+                 quick.override(name="other_paths", forecast={"seed": 7})]
+    together = compare(scenarios, scheduler="serial")
+    assert [p.seed for p in projected] == [quick.forecast.seed, 7] and not district._KEPT  # let go at the end
+    a, b, c = together.results
+    assert a.enrolment is not b.enrolment and a.enrolment.equals(b.enrolment)
+    assert not c.enrolment.equals(a.enrolment)
+    alone = run(scenarios[1])
+    assert len(projected) == 3
+    for name, frame in alone.frames().items():
+        pd.testing.assert_frame_equal(b.frames()[name], frame, check_exact=True, obj=name)
+    assert (b.forecast_record, b.forecast_weights) == (alone.forecast_record, alone.forecast_weights)
+
+
 @pytest.fixture(scope="module")
 def table(comp):
     return comp.summary.set_index("scenario")
