@@ -183,6 +183,73 @@ def test_without_temporary_cover_the_shortfall_grows(comp, table):
     assert table.shortfall_all_years["no_temporary_cover"] > table.shortfall_all_years["baseline"] + 1000
 
 
+# --- the remedies the report names, as the library's levers (small cases by hand: test_plan_levers.py) ---
+
+def _result(comp, name):
+    return comp.results[comp.names.index(name)]
+
+
+def _changes_only_the_plan(comp, name: str, base: str = "baseline") -> None:
+    """The library scenario ``name`` changes ``base`` in [plan] only: the
+    same inputs, the plan solved with the lever."""
+    from scenarios.schema import SECTIONS
+
+    lever, reference = _result(comp, name).scenario.settings, _result(comp, base).scenario.settings
+    for section in set(SECTIONS) - {"plan"}:
+        assert lever.get(section) == reference.get(section), section
+
+
+def _totals(plan) -> pd.Series:
+    return pd.Series({"shortfall": plan.staff.shortfall.sum(), "objective": plan.info.objective,
+                      "moves": plan.moves.teachers.sum()})
+
+
+def test_pooling_the_cap_never_increases_shortfall(comp):
+    _changes_only_the_plan(comp, "pool_cap")
+    base, pooled = _totals(_result(comp, "baseline").plan), _totals(_result(comp, "pool_cap").plan)
+    assert pooled.shortfall <= base.shortfall + 1e-6
+    assert pooled.objective <= base.objective + 1e-3
+
+
+def test_limiting_stage_moves_costs_shortfall(comp):
+    _changes_only_the_plan(comp, "stage_moves_limited")
+    base, limited = _totals(_result(comp, "baseline").plan), _totals(_result(comp, "stage_moves_limited").plan)
+    assert limited.objective >= base.objective - 1e-3
+    assert limited.shortfall > base.shortfall + 100
+
+
+def test_two_way_rotation_brings_teachers_home_within_the_intake_limit(comp):
+    import dataclasses
+
+    from optimize import solve_plan
+
+    _changes_only_the_plan(comp, "rotation_two_way")
+    r = _result(comp, "rotation_two_way")
+    params, plan = r.scenario.plan, r.plan
+    mv = plan.moves
+    assert mv[mv.kind == "return"].teachers.sum() > 0
+    # an area's intake in a year within the share of its permanent staff the year before
+    intake = mv[mv.kind == "rotation"].groupby(["region_to", "year"]).teachers.sum()
+    staff = plan.staff.groupby(["region", "year"]).stock_end.sum()
+    first = min(plan.staff.year)
+    before = r.plan_inputs.stock.groupby("region").headcount.sum()
+    for (region, t), x in intake.items():
+        held = before[region] if t == first else staff[(region, t - 1)]
+        assert x <= params.rotation_intake_share * held + 1e-6
+    # the intake limit only takes options away
+    free = solve_plan(r.plan_inputs, dataclasses.replace(params, rotation_intake_share=None),
+                      baselines=False, value_posts=False)
+    assert plan.info.objective >= free.info.objective - 1e-3
+
+
+def test_allowing_retraining_never_increases_shortfall(comp):
+    _changes_only_the_plan(comp, "retraining", base="science_hours")
+    hours, plan = _result(comp, "science_hours").plan, _result(comp, "retraining").plan
+    assert plan.staff.shortfall.sum() <= hours.staff.shortfall.sum() + 1e-6
+    assert plan.info.objective <= hours.info.objective + 1e-3
+    assert plan.moves[plan.moves.kind == "retraining"].teachers.sum() > 50
+
+
 def test_comparison_folder_csvs_and_pdf(comp, tmp_path):
     folder = write_comparison(comp, tmp_path, "zh")
     summary = pd.read_csv(folder / "comparison.csv")

@@ -1,9 +1,8 @@
 """The remedies the report names, as levers: each on a small case checked
-by hand, then its library scenario on the default district, whose direction
-is asserted (one baseline run, paths 20, six plan years; the plan re-solved
-per lever)."""
+by hand. Each lever's library scenario on the default district, and the
+direction it moves the plan, is in tests/test_compare.py, which runs the
+whole library."""
 import dataclasses
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +13,6 @@ from optimize.problem import PlanInputs
 from optimize.testing import assert_moves_match_staff, assert_plan_identities
 from conftest import tiny_inputs
 
-LIBRARY = Path(__file__).resolve().parents[1] / "scenarios" / "library"
 
 
 def two_areas(demand: dict, stock: dict, cap: dict, years=(2025,), stage="primary") -> PlanInputs:
@@ -133,84 +131,3 @@ def test_retraining_pairs_are_checked_with_the_key_named(tmp_path):
     for part in ("plan.retraining[0].from 'maths'", "plan.retraining[0].to 'junior'", "cost -1",
                  "share 2"):
         assert part in text
-
-
-# --- the library scenarios on the default district ------------------------------------------------
-
-#: plan years of the lever runs. The default baseline's shortfall left by the plan is all in its
-#: first years (1,859.5 FTE-years over six plan years as over ten), and each lever moves it the
-#: same way with a margin over six years as over ten (measured): pooling 1,697.0 (1,697.0 over
-#: ten), stage moves limited 2,247.3 (2,249.3), 40 rotated teachers home (192.5), 217 retrained
-#: (259). Half the solve of ten years.
-YEARS = 6
-LEVER_RUN = {"forecast": {"paths": 20}, "plan": {"years": YEARS}}
-
-
-def _library(name: str):
-    """The library scenario ``name``, paths 20, ``YEARS`` plan years."""
-    from scenarios import load_scenario
-
-    return load_scenario(LIBRARY / f"{name}.toml").override(**LEVER_RUN)
-
-
-@pytest.fixture(scope="module")
-def baseline():
-    from scenarios import run
-
-    return run(_library("baseline"))
-
-
-def _lever(baseline, name: str):
-    """The library scenario's plan, re-solved on the baseline's inputs (it changes only [plan])."""
-    from scenarios.schema import SECTIONS
-
-    s = _library(name)
-    for section in set(SECTIONS) - {"plan"}:
-        assert s.settings.get(section) == baseline.scenario.settings.get(section), section
-    return solve_plan(baseline.plan_inputs, s.plan, baselines=False, value_posts=False)
-
-
-def totals(plan) -> pd.Series:
-    return pd.Series({"shortfall": plan.staff.shortfall.sum(), "objective": plan.info.objective,
-                      "moves": plan.moves.teachers.sum()})
-
-
-def test_pooling_the_cap_never_increases_shortfall(baseline):
-    base, pooled = totals(baseline.plan), totals(_lever(baseline, "pool_cap"))
-    assert pooled.shortfall <= base.shortfall + 1e-6
-    assert pooled.objective <= base.objective + 1e-3
-
-
-def test_limiting_stage_moves_costs_shortfall(baseline):
-    base, limited = totals(baseline.plan), totals(_lever(baseline, "stage_moves_limited"))
-    assert limited.objective >= base.objective - 1e-3
-    assert limited.shortfall > base.shortfall + 100
-
-
-def test_two_way_rotation_brings_teachers_home_within_the_intake_limit(baseline):
-    params = _library("rotation_two_way").plan
-    plan = _lever(baseline, "rotation_two_way")
-    mv = plan.moves
-    assert mv[mv.kind == "return"].teachers.sum() > 0
-    # an area's intake in a year within the share of its permanent staff the year before
-    intake = mv[mv.kind == "rotation"].groupby(["region_to", "year"]).teachers.sum()
-    staff = plan.staff.groupby(["region", "year"]).stock_end.sum()
-    first = min(plan.staff.year)
-    before = baseline.plan_inputs.stock.groupby("region").headcount.sum()
-    for (r, t), x in intake.items():
-        held = before[r] if t == first else staff[(r, t - 1)]
-        assert x <= params.rotation_intake_share * held + 1e-6
-    # the intake limit only takes options away
-    free = solve_plan(baseline.plan_inputs, dataclasses.replace(params, rotation_intake_share=None),
-                      baselines=False, value_posts=False)
-    assert plan.info.objective >= free.info.objective - 1e-3
-
-
-def test_allowing_retraining_never_increases_shortfall():
-    from scenarios import run
-
-    hours = run(_library("science_hours"))
-    plan = solve_plan(hours.plan_inputs, _library("retraining").plan, baselines=False, value_posts=False)
-    assert plan.staff.shortfall.sum() <= hours.plan.staff.shortfall.sum() + 1e-6
-    assert plan.info.objective <= hours.plan.info.objective + 1e-3
-    assert plan.moves[plan.moves.kind == "retraining"].teachers.sum() > 50
