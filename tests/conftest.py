@@ -39,13 +39,42 @@ def simple_params() -> PlanParams:
 
 
 @pytest.fixture(scope="session")
-def default_run():
-    """The embedded default district's baseline, paths 20: run once per test
-    process and shared by the files that read it (test_default_wave,
-    test_plan_ladder, test_scenario_levers). The plan and
-    the no-action gap rest on the point forecast, so they are those of 1,000
-    paths; the paths only set the intervals. Tests read it and never change
-    it (nothing they call writes into a run's frames or plan inputs)."""
+def default_run(tmp_path_factory):
+    """The embedded default district's baseline, paths 20, shared by the
+    files that read it (test_default_wave, test_plan_ladder,
+    test_scenario_levers) and run once for the whole session: the first
+    xdist worker that needs it runs it, the other loads it
+    (``once_per_session``). The plan and the no-action gap rest on the
+    point forecast, so they are those of 1,000 paths; the paths only set the
+    intervals. Tests read it and never change it (nothing they call writes
+    into a run's frames or plan inputs)."""
     from scenarios import load_scenario, run
 
-    return run(load_scenario().override(forecast={"paths": 20}))
+    return once_per_session(tmp_path_factory, "default_run",
+                            lambda: run(load_scenario().override(forecast={"paths": 20})))
+
+
+def once_per_session(tmp_path_factory, name: str, compute):
+    """``compute()``, once for all of this session's xdist workers: the first
+    to get here computes it under a lock and leaves it pickled in the
+    session's temporary folder (the parent of each worker's own), the others
+    wait for it and load it. Outside xdist (or without POSIX file locks),
+    simply ``compute()``."""
+    import os
+    import pickle
+
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each process computes its own
+        return compute()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute()
+    root = tmp_path_factory.getbasetemp().parent
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"{name}.pickle"
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        value = compute()
+        done.write_bytes(pickle.dumps(value, protocol=5))
+        return value
