@@ -19,6 +19,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from forecast.grades import STAGES
 from forecast.settings import describe
+from optimize.model import no_cyclic_gc
 from scenarios.compare import Comparison, title
 from scenarios.folders import atomic_folder, run_name
 from scenarios.fonts import use_cjk
@@ -367,7 +368,9 @@ def _robust_page(pdf, comp, T, labels, lang):
 def write_comparison_report(comp: Comparison, path: str | Path, lang: str = "zh") -> None:
     """The numbers, the changes against the first scenario, what each
     scenario changes, shortfall by year (small multiples) and by stage,
-    hires, posts and cover (ranked), and cost, end surplus and moves."""
+    hires, posts and cover (ranked), and cost, end surplus and moves. The
+    cyclic garbage collector is held meanwhile, as for a run's report
+    (``scenarios.report.write_report``): the same bytes, sooner."""
     if lang not in TEXT:
         raise ValueError(f"language '{lang}' is not 'zh' or 'en'")
     use_cjk()
@@ -375,7 +378,7 @@ def write_comparison_report(comp: Comparison, path: str | Path, lang: str = "zh"
     labels = [title(r, lang) for r in comp.results]
     years = comp.stage_year.year
     values = _table_values(comp.summary)
-    with PdfPages(path, metadata={"Title": T["title"], "Creator": "staffcast"}) as pdf:
+    with no_cyclic_gc(), PdfPages(path, metadata={"Title": T["title"], "Creator": "staffcast"}) as pdf:
         _table_page(pdf, labels, values, T["table"].format(y0=years.min(), y1=years.max()), T)
         _table_page(pdf, labels, values - values.iloc[0], T["diff"].format(ref=labels[0]), T, signed=True)
         _robust_page(pdf, comp, T, labels, lang)
