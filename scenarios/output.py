@@ -5,6 +5,7 @@ import json
 import platform
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -19,13 +20,21 @@ PACKAGES = ("staffcast", "numpy", "scipy", "pandas", "statsmodels", "pulp", "hig
 
 
 def versions() -> dict:
+    """The Python and package versions this process runs (for the manifest)."""
+    return dict(_versions())
+
+
+@lru_cache(maxsize=1)
+def _versions() -> tuple:
+    # looked up once per process: each lookup scans the installed distributions (40 ms a manifest;
+    # a comparison's folder writes one per scenario)
     out = {"python": platform.python_version()}
     for p in PACKAGES:
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             out[p] = None
-    return out
+    return tuple(out.items())
 
 
 def manifest(result: RunResult, lang: str) -> dict:
