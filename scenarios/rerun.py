@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from forecast.errors import InputError
+from forecast.supply import BANDS
 from scenarios.excel import file_of
 from scenarios.inputs import SCENARIO_TABLES
 from scenarios.schema import Scenario, validate_dict
@@ -36,6 +37,7 @@ def scenario_from_manifest(path: str | Path) -> Scenario:
     # keys not set are recorded as null: drop them, they take their defaults
     settings = {k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
                 for k, v in settings.items() if v is not None}
+    settings = _estimated_again(settings, sc.get("set_in_files"))
     validate_dict(settings, f"{path} (scenario)")
     s = Scenario(file, settings, chain)
     problems = []
@@ -56,3 +58,19 @@ def scenario_from_manifest(path: str | Path) -> Scenario:
     if problems:
         raise InputError("\n".join(problems))
     return s
+
+
+def _estimated_again(settings: dict, set_in_files) -> dict:
+    """The settings a run used, less the attrition rates it estimated from
+    ``roster_previous`` rather than took from its files. The manifest
+    records every key with the value the scenario held, defaults included;
+    left in, the defaults of the rates a run estimated would count as set
+    in a file, which ``forecast.supply.with_history`` keeps, and the rerun
+    would project supply and plan with them instead of the estimates.
+    Without ``set_in_files`` (an older manifest) nothing can tell them
+    apart and the settings stand."""
+    if "roster_previous" not in settings.get("data", {}) or not isinstance(set_in_files, dict):
+        return settings
+    in_files = set_in_files.get("supply") or {}
+    supply = {k: v for k, v in settings.get("supply", {}).items() if k not in BANDS or k in in_files}
+    return settings | {"supply": supply}
