@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import pandas as pd
@@ -85,12 +86,11 @@ class Plan:
         workbook each read it and ``value()``, the manifest's summary, the
         report), 0.27 s of a default-district run's writing; a comparison's
         folder three times per scenario."""
-        kept = self.__dict__.get("_comparison")  # not a field: dataclasses.replace and fields() ignore it
-        if kept is None:
-            kept = self.__dict__["_comparison"] = self._comparison()
-        return kept.copy()
+        return self._comparison.copy()
 
+    @cached_property
     def _comparison(self) -> pd.DataFrame:
+        # not a field: dataclasses.replace and fields() ignore it, as Comparison's tables (scenarios.compare)
         w = objective_weights(self.params)
         out = []
         for name in PLANS:
